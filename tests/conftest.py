@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from sereno.config import Settings, load_settings
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
-
-
-def shared_file(relative: str) -> Path:
-    """A file from ../shared/data, or skip the test saying what is missing."""
-    path = SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"real data not present: {path} (clone with ../shared beside the repository)")
-    return path
+from tests.realdata import SHARED_DATA, shared_file  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings on a fresh data directory. Models are shared from the developer's data dir when installed there."""
-    models = os.environ.get("SERENO_MODELS_DIR")
-    return load_settings(tmp_path / "data", models_dir=Path(models) if models else None)
+    """Settings on a fresh data directory. SERENO_MODELS_DIR (set by scripts/test.sh) shares installed models."""
+    return load_settings(tmp_path / "data")

@@ -26,9 +26,7 @@ INSERT_DELETE_COST = 1.0
 
 # Canonical form: each character replaced by one representative of its tightest look-alike class (cost <= 0.3).
 # Two plates with the same key differ only by cheap confusions, so an index on the key finds them fast.
-_KEY_CLASSES = ["O0DQ", "I1", "B8", "S5", "Z2", "G6"]
-_KEY_MAP = {c: cls[-1] if cls[-1].isdigit() else cls[0] for cls in _KEY_CLASSES for c in cls}
-_KEY_MAP.update({"O": "0", "D": "0", "Q": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"})
+_KEY_MAP = {"O": "0", "D": "0", "Q": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
 
 _NOT_PLATE_CHAR = re.compile(r"[^A-Z0-9]")
 

@@ -49,6 +49,7 @@ class Camera:
     analysis_fps: float = 5.0
     agency: str | None = None  # owning agency id (governance); None = the installation's own
     enabled: bool = True
+    region: str = "auto"  # plate formats expected at this camera: "auto" or "mx", "us", "eu", "br", "ar"
 
 
 class CameraState(StrEnum):

@@ -58,6 +58,11 @@ def _register() -> None:
         ("hotlist", "hotlist", "Import and list hotlists (stolen vehicles, wanted plates)."),
         ("alerts", "alerts", "Hotlist alerts: every alert starts UNVERIFIED until a person confirms or dismisses it."),
         ("evaluate", "eval", "Measure accuracy on labelled data."),
+        ("login", "login", "Log in (password + authenticator code); --status, --logout."),
+        ("admin", "admin", "Agencies, accounts, devices, sharing agreements, retention (administrators)."),
+        ("cases", "cases", "Cases, warrants, emergency use, approvals of wide searches, legal holds."),
+        ("audit", "audit", "Verify and export the ledger; oversight views for auditors."),
+        ("report", "report", "Public transparency report."),
     ]:
         mod = importlib.import_module(f"sereno.cli.{module}")
         app.add_typer(mod.app, name=name, help=help_text)

@@ -1,5 +1,79 @@
-"""(placeholder: owned by a teammate, being written now)"""
+"""``sereno eval alpr DIR``: plate-reading accuracy on a labelled folder (crops or openalpr end-to-end)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from sereno.cli.common import console, err_console, fail, print_json, settings
+from sereno.vision.evaluation import END_TO_END, DatasetError, Report, detect_layout, evaluate
+from sereno.vision.plate_formats import AUTO, REGIONS, UnknownRegion, check_region
 
 app = typer.Typer(no_args_is_help=True)
+SHOWN_ERRORS = 15
+
+
+def _detector(ctx: typer.Context, threads: Optional[int]):
+    try:
+        from sereno.vision.detectors import PlateDetector
+        from sereno.vision.models import ModelMissing
+    except ImportError as exc:
+        fail(f"the plate detector is not available ({exc})", hint="reinstall sereno: pip install -e .")
+    try:
+        return PlateDetector(settings(ctx), threads=threads)
+    except ModelMissing as exc:
+        fail(str(exc), hint="run: sereno models install")
+
+
+def _print_report(folder: Path, report: Report, region: str, backend: str) -> None:
+    console.print(f"[bold]{folder}[/] ({report.layout}, reader {backend}, region {region})")
+    console.print(f"  images          {report.images}   plates {report.plates}")
+    if report.plates_detected is not None:
+        console.print(f"  plates detected {report.plates_detected:.1%}  (IoU >= 0.3 with the labelled box)")
+    console.print(f"  exact (top-1)   [bold]{report.exact:.1%}[/]   ignoring O/0: {report.exact_ignoring_o0:.1%}")
+    console.print(f"  char accuracy   {report.char_accuracy:.1%}")
+    console.print(f"  ms per image    {report.ms_per_image:.1f}")
+    for error in report.errors[:SHOWN_ERRORS]:
+        console.print(f"  [red]{error['file']}[/]: {error['truth']} read as {error['read'] or '(nothing)'}",
+                      highlight=False)
+    if len(report.errors) > SHOWN_ERRORS:
+        console.print(f"  ... and {len(report.errors) - SHOWN_ERRORS} more errors (--json lists all)")
+    for bad in report.bad_files:
+        console.print(f"  [yellow]skipped {bad['file']}[/]: {bad['problem']}", highlight=False)
+
+
+@app.command("alpr")
+def alpr(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="Labelled folder: labels.csv (file,plate) crops, or X.jpg + X.txt pairs "
+                                  "(openalpr end-to-end: file x y w h PLATE)."),
+    region: str = typer.Option(AUTO, "--region", "-r", help=f"Plate region: {', '.join((AUTO, *REGIONS))}."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output, with every error."),
+    limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Only the first N images."),
+    backend: str = typer.Option("auto", "--reader", help="auto (our PlateOCR when installed, else PP-OCRv4), "
+                                "plate-ocr or pp-ocrv4."),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="ONNX threads per model."),
+) -> None:
+    """Score plate reading: exact read rate, character accuracy, time per image (and detection rate end to end)."""
+    from sereno.vision.plate_reader import PlateReader
+
+    try:
+        region = check_region(region)
+        layout = detect_layout(folder) if folder.is_dir() else fail(f"{folder}: not a folder")
+        reader = PlateReader(settings(ctx), region=region, threads=threads, backend=backend)
+    except (UnknownRegion, DatasetError, ValueError) as exc:
+        fail(str(exc))
+    detector = _detector(ctx, threads) if layout == END_TO_END else None
+    columns = (TextColumn("reading plates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("eval", total=None)
+        report = evaluate(folder, reader, detector, limit,
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        print_json({"folder": str(folder), "reader": reader.backend, "region": region, **asdict(report)})
+    else:
+        _print_report(folder, report, region, reader.backend)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command for a new user: set up, then run the demo on the embedded default (SQLite + media folder in the data
+# directory, one process, no servers). Pass a video file or an rtsp:// URL to use your own source.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# shellcheck disable=SC1091
+. .venv/bin/activate
+exec sereno demo "$@"

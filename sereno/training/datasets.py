@@ -1,0 +1,160 @@
+"""Training and validation data for the plate recogniser.
+
+Real crops: ``<alpr>/{us,br,ar}-crops/labels.csv`` (columns ``file,plate``), split BY PLATE with a hash of the plate
+string, so that no plate is in both train and validation (``split_of``). ``openalpr-us-endtoend`` is evaluation-only
+and never read here.
+
+Training bank: real training crops (lightly augmented) mixed with synthetic plates (sereno.training.synth), rendered
+once in parallel processes, then fed to the network epoch after epoch.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from sereno.training.synth import LAYOUTS, degrade, synth_plate
+from sereno.vision.plate_ocr import ALPHABET, INPUT_HEIGHT, INPUT_WIDTH, SLOTS, preprocess
+
+log = logging.getLogger(__name__)
+
+CROP_SETS = ("us", "br", "ar")
+VALIDATION_PERCENT = 20
+MIN_LABEL_LENGTH = 2  # a few us-crops sample plates are labelled "0" for "0000": unusable as labels
+
+
+@dataclass(frozen=True)
+class Crop:
+    image: np.ndarray  # BGR uint8
+    text: str
+    source: str  # "us/images/00001_FGJ235.jpg"
+
+
+def split_of(plate: str, validation_percent: int = VALIDATION_PERCENT) -> str:
+    """"val" or "train", decided by the plate string alone (every crop of a plate lands on the same side)."""
+    bucket = int.from_bytes(hashlib.sha256(plate.encode("ascii")).digest()[:4], "big") % 100
+    return "val" if bucket < validation_percent else "train"
+
+
+def usable_label(text: str) -> bool:
+    return MIN_LABEL_LENGTH <= len(text) <= SLOTS and all(c in ALPHABET[:-1] for c in text)
+
+
+def load_crop_set(alpr_dir: Path, name: str, split: str) -> list[Crop]:
+    """The crops of one set (``us``, ``br``, ``ar``) on one side of the split. Unreadable files and unusable labels
+    are logged and skipped."""
+    folder = Path(alpr_dir) / f"{name}-crops"
+    labels = folder / "labels.csv"
+    if not labels.exists():
+        raise FileNotFoundError(f"no {labels}: pass --data pointing at the folder that holds {name}-crops/")
+    crops = []
+    with labels.open(newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            text = (row.get("plate") or "").strip().upper()
+            if not usable_label(text):
+                log.info("crop label skipped", extra={"file": str(labels), "line": line, "plate": text})
+                continue
+            if split_of(text) != split:
+                continue
+            image = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)
+            if image is None:
+                log.warning("crop unreadable, skipped", extra={"file": str(folder / row["file"]), "line": line})
+                continue
+            crops.append(Crop(image, text, f"{name}/{row['file']}"))
+    return crops
+
+
+def encode_label(text: str) -> np.ndarray:
+    """Slot targets: character indices, then the pad index up to SLOTS."""
+    if len(text) > SLOTS:
+        raise ValueError(f"plate {text!r} is longer than the model's {SLOTS} slots")
+    indices = [ALPHABET.index(c) for c in text] + [len(ALPHABET) - 1] * (SLOTS - len(text))
+    return np.array(indices, dtype=np.int64)
+
+
+def jitter_crop(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A real crop as another detector might have boxed it: margins grown or shaved a little, slight rotation and
+    perspective."""
+    h, w = image.shape[:2]
+    pad = int(0.15 * max(h, w))
+    padded = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]]) + pad
+    dst = src + rng.uniform(-1, 1, size=(4, 2)).astype(np.float32) * np.float32([w, h]) * 0.05
+    matrix = cv2.getPerspectiveTransform(dst, src)  # content moves the opposite way of the corners
+    warped = cv2.warpPerspective(padded, matrix, (padded.shape[1], padded.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+    margins = rng.uniform(-0.04, 0.14, size=4) * np.float32([w, h, w, h])
+    left, top = int(pad - margins[0]), int(pad - margins[1])
+    right, bottom = int(pad + w + margins[2]), int(pad + h + margins[3])
+    return warped[max(0, top):bottom, max(0, left):right]
+
+
+def augment_real(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return degrade(jitter_crop(image, rng), rng, strength=0.8)
+
+
+def synthetic_validation(count: int, seed: int, region: str = "mx") -> list[Crop]:
+    """A fixed synthetic validation set of one region's layouts (the same plates for the same seed)."""
+    rng = np.random.default_rng(seed)
+    layouts = [layout for layout in LAYOUTS if layout.region == region]
+    crops = []
+    for i in range(count):
+        plate = synth_plate(rng, layouts[i % len(layouts)])
+        crops.append(Crop(plate.image_bgr, plate.text, f"synth-{region}/{plate.layout}/{i}"))
+    return crops
+
+
+def training_sample(real: list[Crop], real_fraction: float, rng: np.random.Generator,
+                    region_weights: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One (input, target) pair: a real crop with probability ``real_fraction``, else a synthetic plate."""
+    if real and rng.random() < real_fraction:
+        crop = real[rng.integers(len(real))]
+        return preprocess(augment_real(crop.image, rng)), encode_label(crop.text)
+    plate = synth_plate(rng, region_weights=region_weights)
+    return preprocess(plate.image_bgr), encode_label(plate.text)
+
+
+def shrink(crop: Crop, max_height: int = 2 * INPUT_HEIGHT) -> Crop:
+    """A training crop scaled down to at most ``max_height`` rows (augmenting big photos is wasted work)."""
+    h, w = crop.image.shape[:2]
+    if h <= max_height:
+        return crop
+    small = cv2.resize(crop.image, (max(2, round(w * max_height / h)), max_height), interpolation=cv2.INTER_AREA)
+    return Crop(small, crop.text, crop.source)
+
+
+_BANK_REAL: list[Crop] = []  # handed to forked bank workers without pickling the images
+
+
+def _bank_chunk(job: tuple[int, int, int, float]) -> tuple[np.ndarray, np.ndarray]:
+    seed, chunk, count, real_fraction = job
+    cv2.setNumThreads(1)
+    rng = np.random.default_rng([seed, chunk])
+    images = np.empty((count, INPUT_HEIGHT, INPUT_WIDTH), np.uint8)
+    labels = np.empty((count, SLOTS), np.int64)
+    for i in range(count):
+        x, labels[i] = training_sample(_BANK_REAL, real_fraction, rng)
+        images[i] = np.round(x[0] * 255)
+    return images, labels
+
+
+def render_bank(count: int, real: list[Crop], real_fraction: float, seed: int, workers: int,
+                chunk: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` augmented training samples rendered in ``workers`` processes: inputs as uint8 (N, H, W) and slot
+    targets (N, SLOTS). The same seed gives the same bank."""
+    global _BANK_REAL
+    _BANK_REAL = [shrink(c) for c in real]
+    jobs = [(seed, i, min(chunk, count - start), real_fraction) for i, start in enumerate(range(0, count, chunk))]
+    if workers <= 1:
+        parts = [_bank_chunk(job) for job in jobs]
+    else:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_bank_chunk, jobs, chunksize=1)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])

@@ -1,0 +1,99 @@
+"""The plate recogniser networks: small CNNs over the whole grayscale crop (64 x 160).
+
+- ``PlateCTCNet`` (default, ``--head ctc``, the committed model): the feature map is cut into a top and a bottom row of
+  40 columns, read as one CTC sequence (top row first), so two-line plates need no special case. ~0.43 M parameters.
+  It trained far faster than the fixed-slot head here (same data, same budget: see docs/plate-ocr.md).
+- ``PlateOCRNet`` (``--head slots``): one classifier per character slot over the flattened feature map, as
+  fast-plate-ocr does. ~1.3 M parameters.
+
+The runtime (sereno.vision.plate_ocr) gives per-slot probabilities for both.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from sereno.vision.plate_ocr import ALPHABET, INPUT_HEIGHT, INPUT_WIDTH, SLOTS
+
+
+def conv(in_channels: int, out_channels: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+class PlateOCRNet(nn.Module):
+    def __init__(self, slots: int = SLOTS, classes: int = len(ALPHABET), dropout: float = 0.2) -> None:
+        super().__init__()
+        self.slots, self.classes = slots, classes
+        self.features = nn.Sequential(
+            conv(1, 32, stride=2),  # 32 x 80
+            conv(32, 48),
+            nn.MaxPool2d(2),  # 16 x 40
+            conv(48, 64),
+            conv(64, 64),
+            nn.MaxPool2d(2),  # 8 x 20
+            conv(64, 128),
+            conv(128, 128),
+            nn.MaxPool2d(2),  # 4 x 10
+            nn.Conv2d(128, 64, 1),
+            nn.ReLU(inplace=True),
+        )
+        feature_size = 64 * (INPUT_HEIGHT // 16) * (INPUT_WIDTH // 16)
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(feature_size, slots * classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (batch, slots, classes) for inputs (batch, 1, H, W) in 0..1."""
+        x = (x - 0.5) / 0.25
+        return self.head(self.features(x)).view(-1, self.slots, self.classes)
+
+
+class PlateCTCNet(nn.Module):
+    """CTC variant: the crop becomes two rows of 40 columns (top half, bottom half), read as one sequence top row
+    first, so two-line plates need no special case. Output logits (batch, 80, classes); the pad symbol is the blank."""
+
+    def __init__(self, classes: int = len(ALPHABET)) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            conv(1, 32, stride=2),  # 32 x 80
+            conv(32, 32),
+            nn.MaxPool2d(2),  # 16 x 40
+            conv(32, 64),
+            conv(64, 96),
+            nn.MaxPool2d((2, 1)),  # 8 x 40
+            conv(96, 128),
+            nn.MaxPool2d((2, 1)),  # 4 x 40
+            conv(128, 128),
+            nn.MaxPool2d((2, 1)),  # 2 x 40
+            nn.Conv2d(128, 128, (1, 5), padding=(0, 2)),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.1),
+            nn.Conv2d(128, classes, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - 0.5) / 0.25
+        logits = self.features(x)  # (batch, classes, 2, 40)
+        return logits.flatten(2).transpose(1, 2)  # (batch, 80, classes): top row, then bottom row
+
+
+def make_net(head: str) -> nn.Module:
+    if head == "slots":
+        return PlateOCRNet()
+    if head == "ctc":
+        return PlateCTCNet()
+    raise ValueError(f"unknown recogniser head {head!r}: use slots or ctc")
+
+
+class WithSoftmax(nn.Module):
+    """What is exported: per-slot probabilities."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(x), dim=-1)

@@ -1,0 +1,217 @@
+"""Frame sources: local files, ``rtsp://`` (over TCP) and ``http(s)://`` (MJPEG, HLS), all through PyAV.
+
+Decoding happens at the stream's rate (inter-frame codecs need every reference frame), but only the frames picked
+for analysis are converted to BGR, and frames that nothing references are not decoded at all when the analysis
+rate is well below the stream rate (``skip_frame = NONREF``).
+
+Timestamps are stream time in UTC: for files, a start time plus the frame's presentation time; for live streams,
+the wall clock at the first frame plus the presentation-time offset from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+
+from sereno.domain import Frame, utcnow
+
+log = logging.getLogger(__name__)
+
+LIVE_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
+MIN_SIDE = 64  # smaller frames cannot hold a readable plate
+MAX_BAD_PACKETS = 200  # consecutive undecodable packets before the source is declared unusable
+
+
+class SourceError(Exception):
+    """The source cannot be opened or decoded. ``retry`` says whether trying again later can help."""
+
+    def __init__(self, source: str, reason: str, retry: bool = True) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+        self.retry = retry
+
+
+def is_live(url: str) -> bool:
+    return url.lower().startswith(LIVE_SCHEMES)
+
+
+def local_path(url: str) -> Path:
+    return Path(url[len("file://"):] if url.startswith("file://") else url).expanduser()
+
+
+def describe(url: str) -> str:
+    """The URL without credentials, for messages and logs."""
+    if "://" in url and "@" in url.split("://", 1)[1].split("/", 1)[0]:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def open_options(url: str, timeout_s: float) -> dict[str, str]:
+    """FFmpeg options: RTSP over TCP (no lost UDP packets through NAT), socket timeouts in microseconds."""
+    micros = str(int(timeout_s * 1_000_000))
+    if url.lower().startswith(("rtsp://", "rtsps://")):
+        return {"rtsp_transport": "tcp", "timeout": micros, "stimeout": micros}
+    if url.lower().startswith(("http://", "https://")):
+        return {"rw_timeout": micros, "reconnect": "0"}
+    return {}
+
+
+def file_start_time(path: Path, container: av.container.InputContainer) -> datetime:
+    """When a file's first frame was taken: its ``creation_time`` metadata, else its modification time."""
+    created = container.metadata.get("creation_time")
+    if created:
+        try:
+            parsed = datetime.fromisoformat(created.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc)
+
+
+@dataclass
+class DecodeStats:
+    frames_decoded: int = 0
+    frames_analysed: int = 0
+    bad_packets: int = 0
+    expected_frames: int = 0  # from the file header, 0 when unknown or live
+    last_frame_at: datetime | None = None
+
+
+class RateSelector:
+    """Picks frames at ``fps`` by presentation time (robust to variable frame rate and gaps)."""
+
+    def __init__(self, fps: float) -> None:
+        self.interval = 1.0 / fps
+        self.next_due: float | None = None
+
+    def take(self, seconds: float) -> bool:
+        if self.next_due is None or seconds >= self.next_due - 1e-6:
+            # After a gap (reconnect, damaged span) resync instead of taking a burst of catch-up frames.
+            behind = self.next_due is not None and seconds - self.next_due > self.interval
+            self.next_due = (seconds if behind or self.next_due is None else self.next_due) + self.interval
+            return True
+        return False
+
+
+class FrameSource:
+    """Iterate analysed frames (BGR) of one camera source at ``analysis_fps``. Raises ``SourceError``."""
+
+    def __init__(self, camera_id: str, url: str, analysis_fps: float, start_time: datetime | None = None,
+                 timeout_s: float = 10.0) -> None:
+        self.camera_id = camera_id
+        self.url = url
+        self.analysis_fps = analysis_fps
+        self.start_time = start_time
+        self.timeout_s = timeout_s
+        self.live = is_live(url)
+        self.stats = DecodeStats()
+        self.width = 0
+        self.height = 0
+        self.stream_fps: float | None = None
+
+    def _open(self) -> av.container.InputContainer:
+        name = describe(self.url)
+        if not self.live:
+            path = local_path(self.url)
+            if not path.is_file():
+                raise SourceError(name, "file not found; check the path", retry=False)
+            target = str(path)
+        else:
+            target = self.url
+        try:
+            return av.open(target, options=open_options(self.url, self.timeout_s), timeout=self.timeout_s)
+        except av.error.FFmpegError as exc:
+            raise SourceError(name, f"cannot open ({exc.strerror or exc})", retry=self.live) from exc
+        except OSError as exc:
+            raise SourceError(name, f"cannot open ({exc})", retry=self.live) from exc
+
+    def __iter__(self) -> Iterator[Frame]:
+        name = describe(self.url)
+        container = self._open()
+        try:
+            if not container.streams.video:
+                raise SourceError(name, "no video stream in this source", retry=False)
+            stream = container.streams.video[0]
+            self.width, self.height = stream.codec_context.width, stream.codec_context.height
+            if self.width and self.height and min(self.width, self.height) < MIN_SIDE:
+                raise SourceError(name, f"video is {self.width}x{self.height} pixels, too small to analyse "
+                                        f"(minimum {MIN_SIDE}x{MIN_SIDE}); use the camera's main or sub stream",
+                                  retry=False)
+            rate = stream.average_rate or stream.guessed_rate
+            self.stream_fps = float(rate) if rate else None
+            if self.stream_fps and self.analysis_fps * 2 <= self.stream_fps:
+                stream.codec_context.skip_frame = "NONREF"
+            if not self.live:
+                self.stats.expected_frames = stream.frames or 0
+            try:
+                yield from self._frames(container, stream)
+            except av.error.FFmpegError as exc:  # the connection dropped or the demuxer gave up mid-stream
+                raise SourceError(name, f"stream failed after {self.stats.frames_decoded} frames "
+                                        f"({exc.strerror or exc})", retry=self.live) from exc
+        finally:
+            container.close()
+
+    def _frames(self, container: av.container.InputContainer, stream: av.VideoStream) -> Iterator[Frame]:
+        name = describe(self.url)
+        selector = RateSelector(self.analysis_fps)
+        time_base = stream.time_base or Fraction(1, 90000)
+        origin: datetime | None = None
+        first_pts: int | None = None
+        bad_in_a_row = 0
+        for packet in container.demux(stream):
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError as exc:
+                self.stats.bad_packets += 1
+                bad_in_a_row += 1
+                log.debug("undecodable packet skipped", extra={"camera": self.camera_id, "error": str(exc)})
+                if bad_in_a_row >= MAX_BAD_PACKETS:
+                    raise SourceError(name, f"{bad_in_a_row} packets in a row could not be decoded ({exc})") \
+                        from exc
+                continue
+            bad_in_a_row = 0
+            for frame in decoded:
+                self.stats.frames_decoded += 1
+                pts = frame.pts if frame.pts is not None else self.stats.frames_decoded - 1
+                if first_pts is None:
+                    first_pts = pts
+                    origin = utcnow() if self.live else (self.start_time or file_start_time(
+                        local_path(self.url), container))
+                offset = float((pts - first_pts) * time_base)
+                if not selector.take(offset):
+                    continue
+                self.stats.frames_analysed += 1
+                timestamp = origin + timedelta(seconds=offset)  # type: ignore[operator]
+                self.stats.last_frame_at = timestamp
+                yield Frame(self.camera_id, self.stats.frames_decoded - 1, timestamp, frame.to_ndarray(format="bgr24"))
+        if self.stats.frames_decoded == 0:
+            raise SourceError(name, "no frame could be decoded (damaged file or unsupported codec)", retry=self.live)
+
+    def shortfall(self) -> str | None:
+        """For files: a warning when fewer frames decoded than the header claims (truncated or damaged file)."""
+        expected, got = self.stats.expected_frames, self.stats.frames_decoded
+        if expected and got < expected * 0.95:
+            return (f"{describe(self.url)}: file ended early: its header claims {expected} frames but only {got} "
+                    f"could be decoded (damaged or truncated file); the frames that decoded were analysed")
+        return None
+
+
+def frame_count(url: str) -> int | None:
+    """Frames a file's header announces (for progress bars); None for live sources or when unknown."""
+    if is_live(url):
+        return None
+    try:
+        with av.open(str(local_path(url))) as container:
+            return (container.streams.video[0].frames or None) if container.streams.video else None
+    except (av.error.FFmpegError, OSError):
+        return None

@@ -1,0 +1,233 @@
+"""Plate and object detectors: an ONNX YOLOv8 session each, created once, pure post-processing around it.
+
+``ObjectDetector`` finds vehicles and persons (COCO YOLOv8n). ``PlateDetector`` finds licence plates (fastanpr's
+YOLOv8n): one pass on the whole frame, then a closer look where small plates hide (see ``PlateDetector.detect``).
+Both return ``sereno.domain.Detection`` boxes in frame pixels. One instance per worker thread.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sereno.config import Settings
+from sereno.domain import Box, Detection
+from sereno.vision import yolo
+from sereno.vision.models import OBJECT_DETECTOR, PLATE_DETECTOR, model_path
+from sereno.vision.onnx import make_session
+
+log = logging.getLogger(__name__)
+
+OBJECT_LABELS = ("car", "truck", "bus", "motorcycle", "bicycle", "person")
+VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle"})
+# Ultralytics' own default is 0.25; a little stricter for objects, since a false vehicle costs a tracker slot.
+DEFAULT_OBJECT_THRESHOLD = 0.3
+DEFAULT_PLATE_THRESHOLD = 0.25
+NMS_IOU = 0.45
+OBJECT_SIZE = 640  # the COCO model's own fixed input; used as the long side if a model takes any size
+
+
+class ModelFormatError(Exception):
+    """An installed model does not look like a YOLOv8 detector; reinstall it."""
+
+
+class YoloSession:
+    """An ONNX YOLOv8 detector: letterbox in, candidates out (before NMS). Fixed or dynamic input size."""
+
+    def __init__(self, path: Path, threads: int) -> None:
+        self.session = make_session(path, threads=threads)
+        model_input = self.session.get_inputs()[0]
+        self.input_name = model_input.name
+        height, width = model_input.shape[2:]
+        self.fixed_size = height if isinstance(height, int) and height == width else None
+        self.names = class_names(self.session.get_modelmeta().custom_metadata_map, path)
+
+    def candidates(
+        self, image_bgr: np.ndarray, size: int, labels: Mapping[int, str], thresholds: Mapping[str, float]
+    ) -> yolo.Candidates:
+        square = self.fixed_size is not None
+        shape = yolo.input_shape(image_bgr.shape[:2], self.fixed_size or size, square)
+        tensor, transform = yolo.letterbox(image_bgr, shape)
+        output = self.session.run(None, {self.input_name: tensor})[0]
+        return yolo.decode(output, transform, labels, thresholds, image_bgr.shape[:2])
+
+
+def class_names(metadata: Mapping[str, str], path: Path) -> dict[int, str]:
+    """Class id -> name from the ``names`` entry Ultralytics writes into the ONNX metadata."""
+    try:
+        names = ast.literal_eval(metadata["names"])
+        return {int(k): str(v) for k, v in names.items()}
+    except (KeyError, ValueError, SyntaxError, AttributeError) as exc:
+        raise ModelFormatError(f"{path}: no class names in the model metadata ({exc}); "
+                               "reinstall it: sereno models install --force") from exc
+
+
+def _threads(settings: Settings, threads: int | None) -> int:
+    return threads if threads is not None else settings.onnx_threads
+
+
+class ObjectDetector:
+    """Vehicles and persons: car, truck, bus, motorcycle, bicycle, person.
+
+    ``thresholds`` overrides the minimum score per label (default 0.3 for all).
+    """
+
+    def __init__(
+        self, settings: Settings, threads: int | None = None, thresholds: Mapping[str, float] | None = None
+    ) -> None:
+        self.model = YoloSession(model_path(settings, OBJECT_DETECTOR), _threads(settings, threads))
+        self.labels = {i: name for i, name in self.model.names.items() if name in OBJECT_LABELS}
+        missing = set(OBJECT_LABELS) - set(self.labels.values())
+        if missing:
+            raise ModelFormatError(f"the object detector has no class {', '.join(sorted(missing))}; "
+                                   "reinstall it: sereno models install --force")
+        unknown = set(thresholds or {}) - set(OBJECT_LABELS)
+        if unknown:
+            raise ValueError(f"thresholds for unknown labels {', '.join(sorted(unknown))}; "
+                             f"labels are {', '.join(OBJECT_LABELS)}")
+        self.thresholds = {label: DEFAULT_OBJECT_THRESHOLD for label in OBJECT_LABELS} | dict(thresholds or {})
+        log.debug("object detector ready", extra={"thresholds": self.thresholds})
+
+    def detect(self, image_bgr: np.ndarray) -> list[Detection]:
+        found = self.model.candidates(image_bgr, OBJECT_SIZE, self.labels, self.thresholds)
+        return yolo.to_detections(found, yolo.nms(found, NMS_IOU))
+
+
+class PlateDetector:
+    """Licence plates (label "plate") in a BGR frame, in three steps (see ``docs/detection.md`` for the figures):
+
+    1. the whole frame at ``size`` pixels (long side);
+    2. a detail pass for plates too small at that scale: inside each vehicle the caller passes (from an
+       ``ObjectDetector``), at twice the first pass's resolution (crops of 256 to 640 px), or else, when no
+       vehicles are passed and the frame is larger than ``size``, the whole frame at up to twice that size
+       (``detail=False`` skips this step);
+    3. each plate found is looked at again in a window twice its width, which tightens the box (the reader
+       crops from it); ``refine=False`` skips this step.
+
+    ``model_file`` replaces the installed model with another one-class YOLOv8 plate detector exported to ONNX.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        threads: int | None = None,
+        score_threshold: float = DEFAULT_PLATE_THRESHOLD,
+        size: int = 640,
+        detail: bool = True,
+        refine: bool = True,
+        model_file: Path | None = None,
+    ) -> None:
+        path = model_file or model_path(settings, PLATE_DETECTOR)
+        self.model = YoloSession(path, _threads(settings, threads))
+        if len(self.model.names) != 1:
+            raise ModelFormatError(f"the plate detector should have one class, it has {len(self.model.names)}; "
+                                   "reinstall it: sereno models install --force")
+        if self.model.fixed_size is not None:
+            raise ModelFormatError("the plate detector should take any input size; reinstall it: "
+                                   "sereno models install --force")
+        self.labels = {next(iter(self.model.names)): "plate"}
+        self.thresholds = {"plate": score_threshold}
+        self.size = size
+        self.detail = detail
+        self.refine = refine
+        log.debug("plate detector ready", extra={"model": path.name, "size": size, "detail": detail, "refine": refine})
+
+    def detect(self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None = None) -> list[Detection]:
+        """Plates in the frame, best score first. ``vehicles``: the frame's objects, to look closer inside them."""
+        found = [self._pass(image_bgr, (0, 0), self.size)]
+        if self.detail:
+            found += self._detail_passes(image_bgr, vehicles)
+        plates = _merge(found, MERGE_IOU)[:MAX_PLATES]
+        if self.refine:
+            plates = _merge([[self._refine(image_bgr, box, score) for box, score in plates]], MERGE_IOU)
+        return [Detection(box=box, score=score, label="plate") for box, score in plates]
+
+    def _pass(self, image_bgr: np.ndarray, offset: tuple[int, int], size: int) -> list[tuple[Box, float]]:
+        candidates = self.model.candidates(image_bgr, size, self.labels, self.thresholds)
+        dx, dy = offset
+        return [((b.box[0] + dx, b.box[1] + dy, b.box[2] + dx, b.box[3] + dy), b.score)
+                for b in yolo.to_detections(candidates, yolo.nms(candidates, NMS_IOU))]
+
+    def _detail_passes(
+        self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None
+    ) -> list[list[tuple[Box, float]]]:
+        if vehicles is None:
+            long_side = max(image_bgr.shape[:2])
+            return [self._pass(image_bgr, (0, 0), min(long_side, 2 * self.size))] if long_side > self.size else []
+        first_scale = self.size / max(image_bgr.shape[:2])
+        regions = [v.box for v in vehicles if v.label in VEHICLE_LABELS and _short_side(v.box) >= MIN_VEHICLE_PX]
+        regions.sort(key=_area, reverse=True)
+        passes = []
+        for box in regions[:MAX_VEHICLE_REGIONS]:
+            window = _window(image_bgr.shape[:2], box)
+            if window is not None:
+                x1, y1, x2, y2 = window
+                # twice the first pass's resolution, within bounds that keep the cost of one crop below one frame
+                size = int(np.clip(VEHICLE_ZOOM * first_scale * _long_side(box), *VEHICLE_PASS_SIZES))
+                passes.append(self._pass(image_bgr[y1:y2, x1:x2], (x1, y1), size))
+        return passes
+
+    def _refine(self, image_bgr: np.ndarray, box: Box, score: float) -> tuple[Box, float]:
+        """The box found again in a window twice the plate's width around it; the original when not found."""
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        half = REFINE_WINDOW * (box[2] - box[0]) / 2
+        window = _window(image_bgr.shape[:2], (cx - half, cy - half, cx + half, cy + half))
+        if window is None:
+            return box, score
+        x1, y1, x2, y2 = window
+        closer = self._pass(image_bgr[y1:y2, x1:x2], (x1, y1), REFINE_SIZE)
+        if not closer:
+            return box, score
+        overlaps = yolo.iou_matrix(np.array([box]), np.array([b for b, _ in closer]))[0]
+        best = int(np.argmax(overlaps))
+        if overlaps[best] < REFINE_MIN_IOU:
+            return box, score
+        return closer[best][0], max(score, closer[best][1])
+
+
+MERGE_IOU = 0.3  # boxes of the same plate from different passes overlap at least this much
+MAX_PLATES = 16  # plates refined per frame (a car park can show many; more is a misfire)
+MIN_VEHICLE_PX = 48  # a vehicle narrower than this has an unreadable plate
+MAX_VEHICLE_REGIONS = 8  # largest vehicles first
+VEHICLE_ZOOM = 2.0  # a vehicle crop is looked at with this many times the first pass's resolution ...
+VEHICLE_PASS_SIZES = (256, 640)  # ... within these input sizes (long side)
+REFINE_WINDOW = 2.0  # window side in plate widths
+REFINE_SIZE = 320
+REFINE_MIN_IOU = 0.1
+
+
+def _merge(passes: list[list[tuple[Box, float]]], iou_threshold: float) -> list[tuple[Box, float]]:
+    """All boxes of all passes, overlapping ones reduced to the best scored; best score first."""
+    boxes = [item for found in passes for item in found]
+    if not boxes:
+        return []
+    candidates = yolo.Candidates(
+        boxes=np.array([b for b, _ in boxes], dtype=np.float32),
+        scores=np.array([s for _, s in boxes], dtype=np.float32),
+        labels=np.array(["plate"] * len(boxes), dtype=object),
+    )
+    return [(boxes[i][0], float(boxes[i][1])) for i in yolo.nms(candidates, iou_threshold)]
+
+
+def _window(image_hw: tuple[int, int], box: Box) -> tuple[int, int, int, int] | None:
+    """``box`` clipped to the image as integer pixels; None when too small to look at."""
+    height, width = image_hw
+    x1, y1 = max(0, int(box[0])), max(0, int(box[1]))
+    x2, y2 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
+    return (x1, y1, x2, y2) if x2 - x1 >= 8 and y2 - y1 >= 8 else None
+
+
+def _short_side(box: Box) -> float:
+    return min(box[2] - box[0], box[3] - box[1])
+
+
+def _long_side(box: Box) -> float:
+    return max(box[2] - box[0], box[3] - box[1], 1.0)
+
+
+def _area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])

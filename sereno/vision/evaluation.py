@@ -1,0 +1,224 @@
+"""Plate-reading accuracy on a labelled folder, in either of two layouts.
+
+- openalpr end-to-end: ``X.jpg`` beside ``X.txt`` holding ``file<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`` lines (one per
+  labelled plate). The plate detector finds boxes; a truth plate counts as detected when a box overlaps it with
+  IoU >= 0.3, and the reader reads that box. An undetected plate counts as a wrong read.
+- crops: ``labels.csv`` with columns ``file,plate``; the reader reads each crop.
+
+Scores are per labelled plate; ``ms_per_image`` is detection + reading time per image (file decoding excluded).
+Unreadable files are reported and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from sereno.domain import Box, Detection, PlateRead
+from sereno.plates import normalize_plate
+
+log = logging.getLogger(__name__)
+
+IOU_DETECTED = 0.3
+CROPS = "crops"
+END_TO_END = "openalpr-endtoend"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+class DatasetError(ValueError):
+    """The folder is in neither layout; the message says what was expected."""
+
+
+class Reader(Protocol):
+    def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None: ...
+
+    def read_crop(self, crop_bgr: np.ndarray) -> PlateRead | None: ...
+
+
+class Detector(Protocol):
+    def detect(self, image_bgr: np.ndarray) -> list[Detection]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledPlate:
+    text: str
+    box: Box | None = None  # (x1, y1, x2, y2); None in the crops layout
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    image: Path
+    plates: tuple[LabelledPlate, ...]
+
+
+@dataclass(slots=True)
+class Report:
+    layout: str
+    images: int = 0
+    plates: int = 0
+    plates_detected: float | None = None  # end-to-end only
+    exact: float = 0.0
+    exact_ignoring_o0: float = 0.0  # many US states print O and 0 with one glyph; labels still pick one
+    char_accuracy: float = 0.0
+    ms_per_image: float = 0.0
+    errors: list[dict] = field(default_factory=list)  # file, truth, read
+    bad_files: list[dict] = field(default_factory=list)  # file, problem
+
+
+def char_accuracy(truth: str, read: str) -> float:
+    """1 - Levenshtein distance / the longer length (1.0 for identical strings, 0.0 for nothing in common)."""
+    if not truth and not read:
+        return 1.0
+    prev = list(range(len(read) + 1))
+    for i, t in enumerate(truth, 1):
+        cur = [i]
+        for j, r in enumerate(read, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (t != r)))
+        prev = cur
+    return 1.0 - prev[-1] / max(len(truth), len(read))
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _image_beside(label_file: Path) -> Path | None:
+    return next((label_file.with_suffix(s) for s in IMAGE_SUFFIXES if label_file.with_suffix(s).exists()), None)
+
+
+def detect_layout(folder: Path) -> str:
+    if (folder / "labels.csv").is_file():
+        return CROPS
+    if any(_image_beside(label) for label in folder.glob("*.txt")):
+        return END_TO_END
+    raise DatasetError(
+        f"{folder}: neither labels.csv (crops layout: file,plate) nor X.jpg + X.txt pairs (openalpr end-to-end "
+        "layout: file x y w h PLATE, tab-separated) found"
+    )
+
+
+def crop_samples(folder: Path, problems: list[dict]) -> list[Sample]:
+    samples = []
+    with (folder / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            plate = normalize_plate(row.get("plate") or "")
+            if not row.get("file") or not plate:
+                problems.append({"file": f"labels.csv:{line}", "problem": "needs both file and plate columns"})
+                continue
+            samples.append(Sample(folder / row["file"], (LabelledPlate(plate),)))
+    return samples
+
+
+def end_to_end_samples(folder: Path, problems: list[dict]) -> list[Sample]:
+    samples = []
+    for label_file in sorted(folder.glob("*.txt")):
+        image = _image_beside(label_file)
+        if image is None:
+            problems.append({"file": label_file.name, "problem": "no image with the same name"})
+            continue
+        plates = []
+        for number, line in enumerate(label_file.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if not line.strip():
+                continue
+            fields = line.split("\t") if "\t" in line else line.split()
+            try:
+                x, y, w, h = (float(v) for v in fields[1:5])
+                plates.append(LabelledPlate(normalize_plate(fields[5]), (x, y, x + w, y + h)))
+            except (ValueError, IndexError):
+                problems.append({"file": f"{label_file.name}:{number}", "problem": "expected: file x y w h PLATE"})
+        if plates:
+            samples.append(Sample(image, tuple(plates)))
+    return samples
+
+
+def load_samples(folder: Path, limit: int | None = None) -> tuple[str, list[Sample], list[dict]]:
+    """The layout, the samples (at most ``limit`` images) and the label problems found while loading."""
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: not a folder")
+    layout = detect_layout(folder)
+    problems: list[dict] = []
+    samples = crop_samples(folder, problems) if layout == CROPS else end_to_end_samples(folder, problems)
+    return layout, samples[:limit] if limit else samples, problems
+
+
+def _read_end_to_end(image: np.ndarray, plate: LabelledPlate, detections: list[Detection], reader: Reader):
+    """(detected, read) for one labelled plate: the reader reads the detection overlapping it most."""
+    assert plate.box is not None
+    best = max(detections, key=lambda d: iou(d.box, plate.box), default=None)
+    if best is None or iou(best.box, plate.box) < IOU_DETECTED:
+        return False, None
+    return True, reader.read(image, best.box)
+
+
+def run_samples(
+    samples: list[Sample], layout: str, reader: Reader, detector: Detector | None = None
+) -> Iterator[tuple[Sample, list[tuple[LabelledPlate, bool, PlateRead | None]] | str, float]]:
+    """Per sample: its (plate, detected, read) results or the problem that stopped it, and the seconds spent."""
+    for sample in samples:
+        image = cv2.imread(str(sample.image), cv2.IMREAD_COLOR)
+        if image is None:
+            yield sample, "not a readable image", 0.0
+            continue
+        start = time.perf_counter()
+        if layout == CROPS:
+            results = [(sample.plates[0], True, reader.read_crop(image))]
+        else:
+            if detector is None:
+                raise ValueError("the openalpr end-to-end layout needs a plate detector")
+            detections = [d for d in detector.detect(image) if d.label == "plate"]
+            results = [(plate, *_read_end_to_end(image, plate, detections, reader)) for plate in sample.plates]
+        yield sample, results, time.perf_counter() - start
+
+
+def evaluate(
+    folder: Path,
+    reader: Reader,
+    detector: Detector | None = None,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Score ``reader`` (and ``detector`` in the end-to-end layout) on a labelled folder."""
+    layout, samples, problems = load_samples(folder, limit)
+    report = Report(layout=layout, bad_files=problems)
+    detected = exact = exact_o0 = 0
+    char_total = seconds = 0.0
+    for done, (sample, results, spent) in enumerate(run_samples(samples, layout, reader, detector), 1):
+        if progress:
+            progress(done, len(samples))
+        if isinstance(results, str):
+            report.bad_files.append({"file": sample.image.name, "problem": results})
+            log.warning("skipped a bad file", extra={"file": str(sample.image), "problem": results})
+            continue
+        report.images += 1
+        seconds += spent
+        for plate, was_detected, read in results:
+            text = read.text if read else ""
+            report.plates += 1
+            detected += was_detected
+            exact += text == plate.text
+            exact_o0 += text.replace("O", "0") == plate.text.replace("O", "0")
+            char_total += char_accuracy(plate.text, text)
+            if text != plate.text:
+                report.errors.append({"file": sample.image.name, "truth": plate.text, "read": text,
+                                      "detected": was_detected})
+    if report.plates:
+        report.exact = round(exact / report.plates, 4)
+        report.exact_ignoring_o0 = round(exact_o0 / report.plates, 4)
+        report.char_accuracy = round(char_total / report.plates, 4)
+        if layout == END_TO_END:
+            report.plates_detected = round(detected / report.plates, 4)
+    if report.images:
+        report.ms_per_image = round(1000 * seconds / report.images, 1)
+    return report

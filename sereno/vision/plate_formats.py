@@ -1,0 +1,297 @@
+"""Regional plate formats and the decoder that reads a plate from per-position character probabilities.
+
+A recogniser (our PlateOCR or PP-OCRv4) gives, for each character position, a probability for every character in
+``PLATE_CHARS``. The decoder picks, for each region and format, the best string the format allows (letter slots take
+letters, digit slots digits), scores it by log-probability + log prior, and keeps the best. Every character it changes
+from the recogniser's own first choice is recorded as a ``Correction``, never hidden. When no format fits well, the raw
+reading comes back with ``region=None``. A reading one character too long may also fit a format with one symbol
+dropped (separators, emblems and stickers get read as characters); the drop is recorded as a correction too.
+Correction positions index ``PlateRead.raw_text``; candidates index ``PlateRead.text``.
+
+Pattern symbols: ``@`` a letter, ``#`` a digit, ``*`` either (free-form plates, as many US states issue).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
+
+from sereno.domain import CharCandidate, Correction, PlateRead
+from sereno.plates import CONFUSION_COSTS, PLATE_CHARS
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
+REGIONS = ("mx", "us", "eu", "br", "ar")
+AUTO = "auto"
+
+_INDEX = {c: i for i, c in enumerate(PLATE_CHARS)}
+_SLOT_MASKS = {
+    "@": np.array([c in LETTERS for c in PLATE_CHARS]),
+    "#": np.array([c in DIGITS for c in PLATE_CHARS]),
+    "*": np.ones(len(PLATE_CHARS), dtype=bool),
+}
+_FLOOR = 1e-6  # probabilities are clipped here so one impossible slot does not give -inf
+LOOKALIKE_WEIGHT = 0.3  # P(read as a look-alike | true char) relative to reading it right, scaled by 1 - cost
+MIN_CORRECTION_PROB = 0.02  # a non-look-alike change needs at least this much support from the recogniser
+NO_FORMAT_PRIOR = 0.01  # prior of a plate that follows none of the known formats (below US free-form)
+CANDIDATES_PER_POSITION = 3
+MIN_LENGTH_AFTER_DROP = 5  # readings are only shortened to plates of at least this many characters
+MIN_CANDIDATE_PROB = 0.01
+
+
+def _lookalike_matrix() -> np.ndarray:
+    """K[a, c]: how much a reading of ``a`` supports the true character ``c`` (1 on the diagonal)."""
+    matrix = np.eye(len(PLATE_CHARS))
+    for pair, cost in CONFUSION_COSTS.items():
+        a, c = sorted(pair)
+        matrix[_INDEX[a], _INDEX[c]] = matrix[_INDEX[c], _INDEX[a]] = LOOKALIKE_WEIGHT * (1.0 - cost)
+    return matrix
+
+
+_LOOKALIKE = _lookalike_matrix()
+
+
+def with_lookalikes(probs: np.ndarray) -> np.ndarray:
+    """Per position, each character's support: its own probability, or a look-alike's probability scaled by how
+    often recognisers confuse the two (a confident 'B' still leaves room for an '8' where a format needs a digit)."""
+    return (probs[:, :, np.newaxis] * _LOOKALIKE[np.newaxis]).max(axis=1)
+
+
+@dataclass(frozen=True, slots=True)
+class PlateFormat:
+    region: str
+    pattern: str
+    prior: float  # share of this format among the region's plates (rough, from what is issued in practice)
+    name: str
+
+
+def _de_formats() -> list[PlateFormat]:
+    """German plates: district 1-3 letters, 1-2 letters, 1-4 digits, at most 8 characters."""
+    patterns = [
+        "@" * d + "@" * m + "#" * n
+        for d, m, n in product((1, 2, 3), (1, 2), (1, 2, 3, 4))
+        if d + m + n <= 8
+    ]
+    share = 0.25 / len(set(patterns))
+    return [PlateFormat("eu", p, share, "DE") for p in sorted(set(patterns))]
+
+
+# Priors within a region add up to at most 1; the rest is left to plates outside these formats.
+FORMATS: dict[str, list[PlateFormat]] = {
+    "mx": [
+        PlateFormat("mx", "@@@####", 0.27, "private car, older state series (ABC-1234)"),
+        PlateFormat("mx", "@@@###@", 0.23, "private car, current state series (ABC-123-D)"),
+        PlateFormat("mx", "@##@@@", 0.08, "private car, state series (A12-BCD)"),
+        PlateFormat("mx", "@@#####", 0.08, "light truck / state series (AB-123-45)"),
+        PlateFormat("mx", "####@@", 0.06, "trailer / state series (1234-AB)"),
+        PlateFormat("mx", "###@@@", 0.05, "private car, older series (123-ABC)"),
+        PlateFormat("mx", "@####@", 0.04, "taxi / public service (A-1234-B)"),
+        PlateFormat("mx", "##@@#@", 0.04, "federal public service, cargo (12-AB-3C)"),
+        PlateFormat("mx", "###@@#", 0.03, "federal public service, passenger (123-AB-4)"),
+        PlateFormat("mx", "@@###", 0.03, "motorcycle (AB-123, two lines)"),
+        PlateFormat("mx", "###@@", 0.02, "motorcycle (123-AB, two lines)"),
+        PlateFormat("mx", "@#####", 0.01, "taxi (A-12345)"),
+        PlateFormat("mx", "@@####", 0.01, "public service (AB-1234)"),
+        PlateFormat("mx", "##@@@##", 0.01, "public service (12-ABC-34)"),
+        PlateFormat("mx", "####@@@", 0.01, "state series (12-34-ABC)"),
+        PlateFormat("mx", "##@@@", 0.01, "motorcycle (12-ABC, two lines)"),
+    ],
+    "us": [
+        PlateFormat("us", "@@@####", 0.20, "ABC-1234 (NY, TX, PA, GA, MI, ...)"),
+        PlateFormat("us", "#@@@###", 0.15, "1ABC234 (CA)"),
+        PlateFormat("us", "@@@###", 0.12, "ABC-123 (older series, many states)"),
+        PlateFormat("us", "###@@@", 0.06, "123-ABC (many states)"),
+        PlateFormat("us", "@@@@##", 0.04, "ABCD12 (FL)"),
+        PlateFormat("us", "####@@", 0.03, "1234-AB"),
+        PlateFormat("us", "##@@@#", 0.03, "12A-BC3 (IL, ...)"),
+        # Free-form: vanity and many state series mix letters and digits anywhere. Weak prior per length.
+        *(PlateFormat("us", "*" * n, 0.05, f"free-form, {n} characters") for n in range(5, 9)),
+    ],
+    "eu": [
+        PlateFormat("eu", "@@##@@@", 0.15, "UK"),
+        PlateFormat("eu", "@@###@@", 0.15, "FR (SIV), IT"),
+        PlateFormat("eu", "####@@@", 0.10, "ES"),
+        PlateFormat("eu", "@@#####", 0.04, "PL (two-letter district)"),
+        PlateFormat("eu", "@@@####", 0.03, "PL (three-letter district)"),
+        PlateFormat("eu", "@@@##@@", 0.03, "PL (three-letter district, mixed)"),
+        PlateFormat("eu", "##@@@#", 0.02, "NL sidecode"),
+        PlateFormat("eu", "#@@@##", 0.02, "NL sidecode"),
+        *_de_formats(),
+    ],
+    "br": [
+        PlateFormat("br", "@@@####", 0.55, "old series (ABC-1234)"),
+        PlateFormat("br", "@@@#@##", 0.40, "Mercosur (ABC1D23)"),
+    ],
+    "ar": [
+        PlateFormat("ar", "@@@###", 0.45, "old series (ABC 123)"),
+        PlateFormat("ar", "@@###@@", 0.50, "Mercosur (AB 123 CD)"),
+    ],
+}
+
+# How likely each region is when the caller says "auto": a Mexican border city sees mostly Mexican and US plates.
+REGION_PRIORS = {"mx": 0.40, "us": 0.40, "eu": 0.05, "br": 0.075, "ar": 0.075}
+
+
+class UnknownRegion(ValueError):
+    pass
+
+
+def check_region(region: str) -> str:
+    """The region code in lower case, or UnknownRegion naming the accepted ones."""
+    code = region.strip().lower()
+    if code != AUTO and code not in FORMATS:
+        raise UnknownRegion(f"unknown plate region {region!r}: use one of {', '.join((AUTO, *REGIONS))}")
+    return code
+
+
+def matches(text: str, pattern: str) -> bool:
+    """True when ``text`` follows ``pattern`` (``@`` letter, ``#`` digit, ``*`` either)."""
+    return len(text) == len(pattern) and all(
+        _SLOT_MASKS[slot][_INDEX[c]] if c in _INDEX else False for c, slot in zip(text, pattern)
+    )
+
+
+def formats_for(region: str) -> list[tuple[PlateFormat, float]]:
+    """The formats to try, each with its log prior (region prior included for ``auto``)."""
+    code = check_region(region)
+    if code != AUTO:
+        return [(f, math.log(f.prior)) for f in FORMATS[code]]
+    return [(f, math.log(f.prior * REGION_PRIORS[r])) for r, fmts in FORMATS.items() for f in fmts]
+
+
+def _candidates(probs: np.ndarray) -> tuple[tuple[CharCandidate, ...], ...]:
+    order = np.argsort(-probs, axis=1)[:, :CANDIDATES_PER_POSITION]
+    return tuple(
+        tuple(
+            CharCandidate(PLATE_CHARS[j], round(float(row[j]), 4))
+            for rank, j in enumerate(idx)
+            if rank == 0 or row[j] >= MIN_CANDIDATE_PROB
+        )
+        for row, idx in zip(probs, order)
+    )
+
+
+def _corrections(
+    probs: np.ndarray, raw: str, chosen: str, fmt: PlateFormat, raw_positions: list[int]
+) -> list[Correction] | None:
+    """The changes from ``raw`` to ``chosen``, or None when one of them has too little support to be believable."""
+    found = []
+    for pos, (was, now) in enumerate(zip(raw, chosen)):
+        if was == now:
+            continue
+        look_alike = frozenset((was, now)) in CONFUSION_COSTS
+        if not look_alike and probs[pos, _INDEX[now]] < MIN_CORRECTION_PROB:
+            return None
+        kind = "a digit" if fmt.pattern[pos] == "#" else "a letter"
+        why = "look-alike" if look_alike else "second choice"
+        found.append(Correction(raw_positions[pos], was, now, f"{fmt.region}:{fmt.pattern} expects {kind} ({why})"))
+    return found
+
+
+def _best_in_format(probs: np.ndarray, fmt: PlateFormat) -> tuple[str, float]:
+    """The most probable string that follows ``fmt``, and its log-probability."""
+    masked = np.where(np.stack([_SLOT_MASKS[s] for s in fmt.pattern]), probs, 0.0)
+    best = masked.argmax(axis=1)
+    picked = np.maximum(masked[np.arange(len(best)), best], _FLOOR)
+    return "".join(PLATE_CHARS[j] for j in best), float(np.log(picked).sum())
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    score: float  # log-probability + log prior (+ log-probability of the dropped symbol being spurious)
+    logp: float  # log-probability of the characters kept
+    text: str
+    fmt: PlateFormat
+    kept: list[int]  # raw positions kept
+    corrections: list[Correction]
+
+
+def _variants(probs: np.ndarray, raw: str) -> list[tuple[list[int], float, list[Correction]]]:
+    """The reading itself, and the reading with one symbol dropped (a separator, emblem or sticker read as a
+    character), each with the log-probability that the dropped symbol is spurious."""
+    n = len(raw)
+    variants: list[tuple[list[int], float, list[Correction]]] = [(list(range(n)), 0.0, [])]
+    if n > MIN_LENGTH_AFTER_DROP:
+        for pos in range(n):
+            spurious = max(1.0 - float(probs[pos].max()), _FLOOR)
+            dropped = Correction(pos, raw[pos], "", "dropped: not a plate character in any matching format")
+            variants.append(([i for i in range(n) if i != pos], math.log(spurious), [dropped]))
+    return variants
+
+
+def _best_fit(probs: np.ndarray, raw: str, region: str) -> _Fit | None:
+    best: _Fit | None = None
+    formats = formats_for(region)
+    support = with_lookalikes(probs)
+    for kept, drop_logp, drop_corrections in _variants(probs, raw):
+        sub_probs, sub_raw = support[kept], "".join(raw[i] for i in kept)
+        for fmt, log_prior in formats:
+            if len(fmt.pattern) != len(kept):
+                continue
+            text, logp = _best_in_format(sub_probs, fmt)
+            corrections = _corrections(sub_probs, sub_raw, text, fmt, kept)
+            if corrections is None:
+                continue
+            score = logp + drop_logp + log_prior
+            if best is None or score > best.score:
+                corrections = sorted(drop_corrections + corrections, key=lambda c: c.position)
+                best = _Fit(score, logp + drop_logp, text, fmt, kept, corrections)
+    return best
+
+
+def decode_scored(probs: np.ndarray, region: str = AUTO) -> tuple[float, PlateRead] | None:
+    """``decode`` plus the reading's score (log-probability + log prior), to choose among alternative readings of
+    one plate (e.g. the whole crop against one text row)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[1] != len(PLATE_CHARS):
+        raise ValueError(f"expected a (positions, {len(PLATE_CHARS)}) probability matrix, got shape {probs.shape}")
+    if probs.shape[0] == 0:
+        return None
+    raw_idx = probs.argmax(axis=1)
+    raw = "".join(PLATE_CHARS[j] for j in raw_idx)
+    raw_logp = float(np.log(np.maximum(probs[np.arange(len(raw_idx)), raw_idx], _FLOOR)).sum())
+
+    fit = _best_fit(probs, raw, region)
+    no_format_score = raw_logp + math.log(NO_FORMAT_PRIOR)
+    if fit is None or fit.score < no_format_score:
+        read = PlateRead(text=raw, confidence=round(math.exp(raw_logp), 4), raw_text=raw, candidates=_candidates(probs))
+        return no_format_score, read
+    read = PlateRead(
+        text=fit.text,
+        confidence=round(math.exp(fit.logp), 4),
+        raw_text=raw,
+        region=fit.fmt.region,
+        pattern=fit.fmt.pattern,
+        candidates=_candidates(probs[fit.kept]),
+        corrections=tuple(fit.corrections),
+    )
+    return fit.score, read
+
+
+def decode(probs: np.ndarray, region: str = AUTO) -> PlateRead | None:
+    """Read a plate from a (positions, len(PLATE_CHARS)) probability matrix, rows summing to ~1.
+
+    Confidence is the product of the chosen characters' probabilities. Returns None when there is nothing to read
+    (no positions). ``box`` and ``frames`` are left to the caller.
+    """
+    scored = decode_scored(probs, region)
+    return scored[1] if scored else None
+
+
+def probs_from_candidates(candidates: tuple[tuple[CharCandidate, ...], ...]) -> np.ndarray:
+    """Rebuild a probability matrix from stored top-k candidates; the unlisted mass is spread evenly."""
+    matrix = np.zeros((len(candidates), len(PLATE_CHARS)))
+    for pos, cands in enumerate(candidates):
+        listed = 0.0
+        for cand in cands:
+            if cand.char in _INDEX:
+                matrix[pos, _INDEX[cand.char]] += cand.prob
+                listed += cand.prob
+        rest = max(0.0, 1.0 - listed)
+        unlisted = matrix[pos] == 0
+        if unlisted.any():
+            matrix[pos, unlisted] = rest / unlisted.sum()
+    return matrix / matrix.sum(axis=1, keepdims=True)

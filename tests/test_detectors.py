@@ -1,0 +1,103 @@
+"""Plate and object detectors on real photos and video frames (../shared/data), with the installed models."""
+
+from __future__ import annotations
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from sereno.config import load_settings
+from sereno.domain import Detection
+from sereno.vision.detectors import ObjectDetector, PlateDetector
+from sereno.vision.models import ModelMissing
+from sereno.vision.yolo import iou_matrix
+from tests.realdata import shared_file
+
+# A spread of the end-to-end photos: close-ups, a 1080p frame, parking-lot CCTV at 720p (small plates that the
+# first pass at 640 misses: 21d8c31d, 33fa5185, wts-lg-000079).
+PHOTOS = ["car1", "us1", "0b86cecf-67d1-4fc0-87c9-b36b0ee228bb", "21d8c31d-3deb-494b-9c63-c0223306fd82",
+          "33fa5185-0286-4e8f-b775-46162eba39d4", "wts-lg-000079"]
+
+
+@pytest.fixture(scope="module")
+def detectors(tmp_path_factory):
+    settings = load_settings(tmp_path_factory.mktemp("data"))
+    try:
+        return PlateDetector(settings), ObjectDetector(settings)
+    except ModelMissing as exc:
+        pytest.skip(f"detector models not installed: {exc}")
+
+
+def labelled(name: str) -> tuple[np.ndarray, np.ndarray]:
+    label = shared_file(f"alpr/openalpr-us-endtoend/{name}.txt")
+    file, x, y, w, h = label.read_text().strip().split("\t")[:5]
+    x0, y0 = float(x), float(y)
+    return cv2.imread(str(label.with_name(file))), np.array([[x0, y0, x0 + float(w), y0 + float(h)]])
+
+
+def best_iou(truth: np.ndarray, found: list[Detection]) -> float:
+    return float(iou_matrix(truth, np.array([d.box for d in found]))[0].max()) if found else 0.0
+
+
+def frame(video: str, index: int) -> np.ndarray:
+    with av.open(str(shared_file(f"video/{video}"))) as container:
+        for i, decoded in enumerate(container.decode(video=0)):
+            if i == index:
+                return decoded.to_ndarray(format="bgr24")
+    raise AssertionError(f"{video} has fewer than {index + 1} frames")
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_plate_found_on_real_photo(detectors, name):
+    plates, _ = detectors
+    image, truth = labelled(name)
+    found = plates.detect(image)
+    assert best_iou(truth, found) >= 0.3, f"{name}: {found}"
+    assert all(d.label == "plate" and 0 < d.score <= 1 for d in found)
+
+
+def test_tilted_plate_is_found(detectors):
+    plates, _ = detectors
+    image, truth = labelled("car1")
+    x1, y1, x2, y2 = truth[0]
+    turn = cv2.getRotationMatrix2D(((x1 + x2) / 2, (y1 + y2) / 2), 15, 1.0)
+    rotated = cv2.warpAffine(image, turn, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+    corners = cv2.transform(np.array([[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]], np.float32), turn)[0]
+    tilted_truth = np.array([[*corners.min(axis=0), *corners.max(axis=0)]])
+    assert best_iou(tilted_truth, plates.detect(rotated)) >= 0.3
+
+
+def test_no_plates_in_an_empty_scene(detectors):
+    plates, objects = detectors
+    grey = np.full((720, 1280, 3), 128, np.uint8)
+    assert plates.detect(grey) == [] and objects.detect(grey) == []
+    assert plates.detect(np.zeros((20, 30, 3), np.uint8)) == []  # smaller than any plate: no error either
+
+
+def test_car_and_its_plate_in_the_video(detectors):
+    plates, objects = detectors
+    image = frame("car-approach-plate-LS15EBC.mp4", 100)
+    vehicles = objects.detect(image)
+    car = max((d for d in vehicles if d.label == "car"), key=lambda d: d.score)
+    found = plates.detect(image, vehicles=vehicles)
+    assert found, "the LS15EBC plate was not found"
+    x1, y1, x2, y2 = found[0].box
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    assert car.box[0] <= cx <= car.box[2] and car.box[1] <= cy <= car.box[3]
+    assert 2.0 <= (x2 - x1) / (y2 - y1) <= 8.0  # a one-line plate's shape, not the car's bumper
+
+
+@pytest.mark.parametrize("video, index", [("highway-320x240-a.avi", 300), ("highway-320x240-b.avi", 300)])
+def test_vehicles_on_the_highway(detectors, video, index):
+    _, objects = detectors
+    labels = [d.label for d in objects.detect(frame(video, index))]
+    assert sum(label in {"car", "truck", "bus"} for label in labels) >= 1, labels
+
+
+def test_persons_in_the_street(detectors):
+    _, objects = detectors
+    found = objects.detect(frame("street-pedestrians-vtest.avi", 100))
+    persons = [d for d in found if d.label == "person"]
+    assert len(persons) >= 3, found
+    assert {d.label for d in found} <= {"car", "truck", "bus", "motorcycle", "bicycle", "person"}

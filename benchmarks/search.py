@@ -9,7 +9,9 @@ What it does
    US formats; vehicles repeat (a few are seen very often) so routes exist. Secondary indexes are dropped during the
    load and rebuilt after it (the usual way to load a table this size); prints rows/s.
 3. Measures the normal write path separately: Store.add_sighting (one commit, synchronous=FULL, hotlist matching
-   against a 1,000-plate list) and Store.add_sightings in batches, on the full database.
+   against a 1,000-plate list) and Store.add_sightings in batches of 100, 1,000 and 5,000, on the full database.
+   Sighting ids are made as the pipeline makes them (sereno.domain.new_id, clock-ordered), in the bulk load too
+   (from each sighting's time); --random-ids uses UUID4s instead, as before, for comparison.
 4. Runs each search with random inputs and prints p50/p95/max in milliseconds, and the database size.
 Synthetic data only: no real plates or people.
 """
@@ -24,6 +26,7 @@ import sqlite3
 import statistics
 import string
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import text
 
-from sereno.domain import HotlistEntry, PlateRead, Sighting
+from sereno.domain import HotlistEntry, PlateRead, Sighting, id_from_clock, new_id
 from sereno.intel.geo import cell_of
 from sereno.intel.hotlists import replace_hotlist
 from sereno.intel.search import SearchFilter, search_area, search_fuzzy, search_plate, search_route
@@ -64,8 +67,13 @@ def make_cameras(count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return lat[order], lon[order]
 
 
+def random_id() -> str:
+    """A UUID4, as sighting ids were before sereno.domain.new_id became clock-ordered (--random-ids)."""
+    return uuid.uuid4().hex
+
+
 def sighting_rows(start: int, count: int, plates: np.ndarray, home: np.ndarray, cam_lat: np.ndarray,
-                  cam_lon: np.ndarray, days: int, rng: np.random.Generator) -> list[tuple]:
+                  cam_lon: np.ndarray, days: int, rng: np.random.Generator, random_ids: bool) -> list[tuple]:
     # Zipf-like repeat vehicles: a few are everywhere, most are seen a handful of times.
     vehicle = np.minimum((rng.pareto(1.2, count) * len(plates) / 50).astype(np.int64), len(plates) - 1)
     vehicle = (vehicle * 2654435761) % len(plates)  # spread the popular ones over the plate space
@@ -75,13 +83,16 @@ def sighting_rows(start: int, count: int, plates: np.ndarray, home: np.ndarray, 
     when = (np.datetime64(START.replace(tzinfo=None), "us") + (seconds * 1e6).astype("timedelta64[us]"))
     when_text = np.char.replace(when.astype(str), "T", " ")
     conf = np.round(0.6 + rng.random(count) * 0.4, 3)
+    # Ids as the pipeline makes them, at the time each sighting was written (about when it was observed).
+    micros = int(START.timestamp() * 1e6) + (seconds * 1e6).astype(np.int64)
     rows = []
     for i in range(count):
         plate = plates[vehicle[i]]
         c = camera[i]
         lat, lon = float(cam_lat[c]), float(cam_lon[c])
-        rows.append((f"{start + i:032x}", f"cam{c:04d}", when_text[i], "car", "[0,0,120,80]", 1, plate,
-                     plate[::-1], confusion_key(plate), float(conf[i]), plate, lat, lon, cell_of(lat, lon)))
+        sighting_id = random_id() if random_ids else id_from_clock(int(micros[i]))
+        rows.append((sighting_id, f"cam{c:04d}", when_text[i], "car", "[0,0,120,80]", 1, plate, plate[::-1],
+                     confusion_key(plate), float(conf[i]), plate, lat, lon, cell_of(lat, lon)))
     return rows
 
 
@@ -90,7 +101,7 @@ INSERT_SQL = ("INSERT INTO sightings (id, camera_id, observed_at, object_class, 
 
 
 def bulk_load(db: Path, rows: int, plates: np.ndarray, home: np.ndarray, cam_lat: np.ndarray, cam_lon: np.ndarray,
-              days: int, seed: int) -> dict:
+              days: int, seed: int, random_ids: bool) -> dict:
     indexes = [ix for ix in SightingRow.__table__.indexes]
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
@@ -101,7 +112,8 @@ def bulk_load(db: Path, rows: int, plates: np.ndarray, home: np.ndarray, cam_lat
     chunk, t0, gen_s = 200_000, time.perf_counter(), 0.0
     for start in range(0, rows, chunk):
         g = time.perf_counter()
-        batch = sighting_rows(start, min(chunk, rows - start), plates, home, cam_lat, cam_lon, days, rng)
+        batch = sighting_rows(start, min(chunk, rows - start), plates, home, cam_lat, cam_lon, days, rng,
+                              random_ids)
         gen_s += time.perf_counter() - g
         with con:
             con.executemany(INSERT_SQL, batch)
@@ -123,7 +135,8 @@ def bulk_load(db: Path, rows: int, plates: np.ndarray, home: np.ndarray, cam_lat
             "analyze_s": round(analyze_s, 1), "total_s": round(time.perf_counter() - t0, 1)}
 
 
-def write_path(store: Store, plates: np.ndarray, cam_lat: np.ndarray, cam_lon: np.ndarray, count: int) -> dict:
+def write_path(store: Store, plates: np.ndarray, cam_lat: np.ndarray, cam_lon: np.ndarray, count: int,
+               random_ids: bool) -> dict:
     rng = random.Random(7)
     with store.session() as session:
         listed = [HotlistEntry("bench", str(p), reason="stolen vehicle") for p in rng.sample(list(plates), 1000)]
@@ -134,13 +147,13 @@ def write_path(store: Store, plates: np.ndarray, cam_lat: np.ndarray, cam_lon: n
         plate = str(plates[rng.randrange(len(plates))])
         return Sighting(camera_id=f"cam{c:04d}", observed_at=datetime.now(timezone.utc), object_class="car",
                         box=(0, 0, 120, 80), plate=PlateRead(plate, 0.9, raw_text=plate),
-                        lat=float(cam_lat[c]), lon=float(cam_lon[c]))
+                        lat=float(cam_lat[c]), lon=float(cam_lon[c]), id=random_id() if random_ids else new_id())
 
     t0 = time.perf_counter()
     for _ in range(count):
         store.add_sighting(sighting())
     result = {"add_sighting_per_s": round(count / (time.perf_counter() - t0))}
-    for batch in (100, 1000):
+    for batch in (100, 1000, 5000):
         batches = max(1, count * 5 // batch)
         t1 = time.perf_counter()
         for _ in range(batches):
@@ -210,11 +223,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--cameras", type=int, default=1000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--runs", type=int, default=200, help="queries per kind")
+    parser.add_argument("--runs", type=int, default=200, help="queries per kind (0: no searches)")
     parser.add_argument("--writes", type=int, default=1000, help="sightings through Store.add_sighting")
     parser.add_argument("--db", type=Path, default=Path("/tmp/sereno-bench/search.db"))
     parser.add_argument("--reuse", action="store_true", help="query an existing database from an earlier run")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--random-ids", action="store_true",
+                        help="UUID4 sighting ids (the layout before clock-ordered ids), for comparison")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the write-path test raises many (synthetic) hotlist alerts
 
@@ -229,13 +244,15 @@ def main() -> None:
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
         Store.open_url(f"sqlite:///{args.db}").close()
         print(f"bulk load of {args.rows:,} sightings into {args.db}", flush=True)
-        report["bulk_load"] = bulk_load(args.db, args.rows, plates, home, cam_lat, cam_lon, args.days, args.seed)
+        report["bulk_load"] = bulk_load(args.db, args.rows, plates, home, cam_lat, cam_lon, args.days, args.seed,
+                                       args.random_ids)
         print(f"  {report['bulk_load']}", flush=True)
     store = Store.open_url(f"sqlite:///{args.db}")
-    print("searches:", flush=True)
-    report["queries"] = queries(store, plates, cam_lat, cam_lon, args.days, args.runs)
+    if args.runs:
+        print("searches:", flush=True)
+        report["queries"] = queries(store, plates, cam_lat, cam_lon, args.days, args.runs)
     print("normal write path (Store.add_sighting / add_sightings, synchronous=FULL, 1,000-plate hotlist):", flush=True)
-    report["write_path"] = write_path(store, plates, cam_lat, cam_lon, args.writes)
+    report["write_path"] = write_path(store, plates, cam_lat, cam_lon, args.writes, args.random_ids)
     print(f"  {report['write_path']}", flush=True)
     with store.session() as s:
         report["sightings_in_db"] = s.execute(text("SELECT max(rowid) FROM sightings")).scalar()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One command for a new user: set up, then run the demo on the embedded default (SQLite + media folder in the data
-# directory, one process, no servers). Pass a video file or an rtsp:// URL to use your own source.
+# directory, one process, no servers): on a new data directory it creates the demo installation (one account per
+# role, an open case), reads the plates of a real video and prints the accounts and what to try next.
+# Pass a video file or an rtsp:// URL to use your own source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -20,7 +20,8 @@ command -v npm >/dev/null || missing+=(nodejs npm)          # `npm pack` fetches
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 if (( want_tests )); then
   for p in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-           gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools ffmpeg; do
+           gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools ffmpeg \
+           chromium; do   # chromium: the browser tests (tests/web/) drive it through Playwright
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   command -v pg_ctlcluster >/dev/null || command -v postgres >/dev/null || missing+=(postgresql)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 
 class ConfigError(Exception):
@@ -38,6 +38,16 @@ class Settings(BaseModel):
     onnx_threads: int = 1  # intra-op threads per model session; one per camera worker scales best
     analysis_fps: float = 5.0  # default for cameras that do not set their own
     motion_threshold: float = 0.004  # fraction of changed pixels that wakes the detectors
+    recording_segment_s: float = 60.0  # length of recorded video segments (cut at the next keyframe)
+    tile_url: str | None = None  # map tiles, e.g. a local tile server's https://tiles.example/{z}/{x}/{y}.png
+    map_center: tuple[float, float] = (32.5149, -117.0382)  # where the map opens (Tijuana)
+    map_zoom: int = 13
+
+    @field_validator("map_center", mode="before")
+    @classmethod
+    def _lat_lon_text(cls, value: Any) -> Any:
+        """SERENO_MAP_CENTER=32.51,-117.04 (an environment variable is text)."""
+        return value.split(",") if isinstance(value, str) else value
 
     @cached_property
     def db_url(self) -> str:

@@ -18,6 +18,7 @@ from sereno.intel.matching import HotlistIndex, ListedPlate, classify_match
 from sereno.intel.neighbours import key_variants
 from sereno.plates import PLATE_CHARS, confusion_key, plate_distance
 from sereno.store import Store
+from tests.cli_world import camera, cli_world, log_in
 from tests.test_store_core import make_sighting
 
 
@@ -115,6 +116,8 @@ def test_decisions_need_who_and_why_and_are_final(store: Store) -> None:
 
 
 def test_cli_shows_unverified_prominently_and_records_decisions(settings: Settings, store: Store) -> None:
+    world = cli_world(settings, [camera("cam1")])
+    log_in(world, settings, "op")
     store.add_sighting(make_sighting("RDZ5872"))
     runner = CliRunner()
     base = ["--data-dir", str(settings.data_dir)]
@@ -125,18 +128,25 @@ def test_cli_shows_unverified_prominently_and_records_decisions(settings: Settin
     (doc,) = json.loads(runner.invoke(app, base + ["alerts", "list", "--json"]).stdout)
     assert doc["status"] == "unverified" and doc["verification_required"] is True
     assert doc["match_kind"] == "confusion" and doc["evidence"]["plate_crop"].endswith("crops/RDZ5872.jpg")
-    done = runner.invoke(app, base + ["alerts", "confirm", doc["id"][:8], "--by", "Sgt. Soto",
-                                      "--reason", "crop reads RDZ5832, the 3 is clear"])
+    done = runner.invoke(app, base + ["alerts", "confirm", doc["id"][:8], "--reason",
+                                      "crop reads RDZ5832, the 3 is clear"])
     assert done.exit_code == 0, done.output
-    again = runner.invoke(app, base + ["alerts", "dismiss", doc["id"][:8], "--by", "x", "--reason", "y"])
+    again = runner.invoke(app, base + ["alerts", "dismiss", doc["id"][:8], "--reason", "changed my mind about it"])
     assert again.exit_code == 1 and "decisions are final" in again.output
     (doc,) = json.loads(runner.invoke(app, base + ["alerts", "list", "--status", "confirmed", "--json"]).stdout)
-    assert doc["decided_by"] == "Sgt. Soto" and doc["verification_required"] is False
+    assert doc["decided_by"] == "op" and doc["verification_required"] is False  # the logged-in person decided
+    looks = [e for e in world.gov.ledger.entries(kind="decision") if e["action"] == "alerts.view"]
+    assert looks[0]["details"]["reason"] == "revisión de alertas de listas en turno" and len(looks) == 3
+    log_in(world, settings, "admin")
+    refused = runner.invoke(app, base + ["alerts", "list"])
+    assert refused.exit_code == 1 and "may not alerts.view" in refused.output and "RDZ5872" not in refused.output
+    world.gov.close()
 
 
 def test_importing_a_list_alerts_on_recent_sightings_once(settings: Settings, tmp_path) -> None:
     from sereno.domain import utcnow
 
+    world = cli_world(settings, [camera("cam1")])
     with Store.open(settings) as s:
         passed = s.add_sighting(make_sighting("LS15EBC", at=utcnow()))  # seen before anyone listed it
         assert passed == []
@@ -145,13 +155,16 @@ def test_importing_a_list_alerts_on_recent_sightings_once(settings: Settings, tm
     listed.write_text("LS15EBC,stolen vehicle,BC,\n")
     runner = CliRunner()
     base = ["--data-dir", str(settings.data_dir)]
+    log_in(world, settings, "sup")
     out = runner.invoke(app, base + ["hotlist", "import", str(listed), "--name", "stolen", "--json"])
     assert out.exit_code == 0, out.output
     (alert,) = json.loads(out.stdout)["alerts"]
     assert (alert["status"], alert["match_kind"], alert["read_plate"]) == ("unverified", "exact", "LS15EBC")
     again = runner.invoke(app, base + ["hotlist", "import", str(listed), "--name", "stolen", "--json"])
     assert json.loads(again.stdout)["alerts"] == []  # re-importing does not alert twice
+    log_in(world, settings, "op")
     assert len(json.loads(runner.invoke(app, base + ["alerts", "list", "--json"]).stdout)) == 1
+    world.gov.close()
 
 
 def test_a_matching_failure_still_saves_the_sighting(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -67,11 +67,30 @@ def test_demo_then_hotlist_then_demo_again_raises_an_unverified_alert(settings, 
     first = sereno(settings, "demo", env={"SERENO_SHARED_DATA": str(clip.parents[1])})
     assert first.exit_code == 0, first.output
     assert "LS15EBC" in first.output and "hotlist import examples/hotlist-demo.csv" in first.output
+    assert "investigador" in first.output and "--case DEMO-2026-0001" in first.output  # the accounts, what next
+    assert sereno(settings, "demo", "login", "supervisora").exit_code == 0
     imported = sereno(settings, "hotlist", "import", str(REPO / "examples" / "hotlist-demo.csv"), "--name", "demo")
     assert imported.exit_code == 0, imported.output
     again = sereno(settings, "demo", str(clip))
     assert again.exit_code == 0, again.output
-    assert "UNVERIFIED" in again.output and "LS15EBC" in again.output
+    assert "UNVERIFIED" in again.output and "LS15EBC" in again.output  # a video the user handed in: plates shown
+
+
+def test_the_live_status_shows_counts_never_plates():
+    from rich.console import Console
+
+    from sereno.cli.run import live_alerts_line, status_table
+    from sereno.domain import CameraState
+    from sereno.pipeline.worker import WorkerReport
+
+    report = WorkerReport(camera_id="garita", state=CameraState.ONLINE, sightings=3, plates=2, alerts=1,
+                          last_plate="LS15EBC")
+    console = Console(width=200, record=True)
+    console.print(status_table([report]))
+    console.print(live_alerts_line(1))
+    shown = console.export_text()
+    assert "garita" in shown and "1 UNVERIFIED" in shown and "sereno alerts list" in shown
+    assert "LS15EBC" not in shown
 
 
 def test_demo_without_the_shared_clip_says_to_pass_a_file_or_url(settings, tmp_path):

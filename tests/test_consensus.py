@@ -9,7 +9,7 @@ import cv2
 import pytest
 
 from sereno.domain import CharCandidate, PlateRead
-from sereno.pipeline.consensus import merge_reads
+from sereno.pipeline.consensus import MIN_PLATE_CONFIDENCE, merge_reads, track_plate
 from sereno.vision.plate_reader import PlateReader
 from tests.realdata import shared_file
 
@@ -21,8 +21,8 @@ def read_of(text: str, confidence: float, region: str | None = "mx", frames: int
 
 
 @pytest.fixture(scope="module")
-def frame_reads(tmp_path_factory) -> tuple[str, list[PlateRead]]:
-    """Real reads of one real plate as a camera would see it across frames: far (small, blurred) to near."""
+def camera_reads(tmp_path_factory):
+    """Reads of one real plate (us-crops FUW999) shrunk to the given heights and blurred, as a camera sees it."""
     from sereno.config import load_settings
 
     folder = shared_file("alpr/us-crops")
@@ -30,13 +30,25 @@ def frame_reads(tmp_path_factory) -> tuple[str, list[PlateRead]]:
         row = next(r for r in csv.DictReader(handle) if r["plate"] == "FUW999")
     crop = cv2.imread(str(folder / row["file"]))
     reader = PlateReader(load_settings(tmp_path_factory.mktemp("data")), region="us")
-    reads = []
-    for height in (30, 40, 55, 80, 157):
-        scaled = cv2.resize(crop, (round(crop.shape[1] * height / crop.shape[0]), height), interpolation=cv2.INTER_AREA)
-        read = reader.read_crop(cv2.GaussianBlur(scaled, (3, 3), 0))
-        if read is not None:
-            reads.append(read)
+
+    def reads(heights: tuple[int, ...]) -> list[PlateRead]:
+        out = []
+        for height in heights:
+            scaled = cv2.resize(crop, (round(crop.shape[1] * height / crop.shape[0]), height),
+                                interpolation=cv2.INTER_AREA)
+            read = reader.read_crop(cv2.GaussianBlur(scaled, (3, 3), 0))
+            if read is not None:
+                out.append(read)
+        return out
+
     return row["plate"], reads
+
+
+@pytest.fixture(scope="module")
+def frame_reads(camera_reads) -> tuple[str, list[PlateRead]]:
+    """Real reads of one real plate across frames: far (small, blurred) to near."""
+    truth, reads = camera_reads
+    return truth, reads((30, 40, 55, 80, 157))
 
 
 def test_real_frame_reads_merge_to_the_plate(frame_reads):
@@ -81,6 +93,18 @@ def test_a_previous_merge_counts_with_its_frames():
     merged = merge_reads([read_of("ABC1234", 0.5, frames=5), read_of("ABC1284", 0.6), read_of("ABC1284", 0.6)])
     assert merged.text == "ABC1234"
     assert merged.frames == 7
+
+
+def test_a_track_keeps_its_plate_only_when_the_consensus_is_confident(frame_reads, camera_reads):
+    truth, _ = frame_reads
+    assert track_plate(frame_reads[1]).text == truth
+    _, reads = camera_reads
+    far = reads((8, 8, 9, 9))  # a plate a few pixels high: whatever is read is a guess
+    assert far and all(r.text != truth for r in far)
+    assert merge_reads(far).confidence < MIN_PLATE_CONFIDENCE and track_plate(far) is None
+    assert track_plate([]) is None
+    # The demo clip's UK plate, read under the EU formats with one recorded correction, merges at about 0.38.
+    assert track_plate([read_of("LS15EBC", 0.38, region="eu")]) is not None
 
 
 def test_single_and_empty_inputs():

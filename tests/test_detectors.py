@@ -101,3 +101,56 @@ def test_persons_in_the_street(detectors):
     persons = [d for d in found if d.label == "person"]
     assert len(persons) >= 3, found
     assert {d.label for d in found} <= {"car", "truck", "bus", "motorcycle", "bicycle", "person"}
+
+
+def test_the_fixed_size_object_detector_retargeted_to_the_frame_finds_what_the_square_one_finds(tmp_path):
+    """The COCO graph ships at 640x640; re-targeted to 640x384 a 720p frame is not padded, for the same boxes."""
+    onnxruntime = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx", reason="re-targeting edits the graph with the onnx package")
+    from sereno.vision.models import OBJECT_DETECTOR, model_path
+    from sereno.vision.yolo import decode, letterbox, nms
+    from sereno.vision.yolo_graph import retarget
+
+    try:
+        original = model_path(load_settings(tmp_path), OBJECT_DETECTOR).read_bytes()
+    except ModelMissing as exc:
+        pytest.skip(f"detector models not installed: {exc}")
+    labels, thresholds = {2: "car", 0: "person"}, {"car": 0.3, "person": 0.3}
+
+    def boxes(model: bytes, image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+        tensor, transform = letterbox(image, shape)
+        found = decode(session.run(None, {"images": tensor})[0], transform, labels, thresholds, image.shape[:2])
+        return found.boxes[nms(found, 0.45)]
+
+    image = frame("car-approach-plate-LS15EBC.mp4", 100)
+    square = boxes(original, image, (640, 640))
+    wide = boxes(retarget(original, 384, 640), image, (384, 640))
+    assert len(square) >= 2 and len(wide) == len(square)
+    assert (iou_matrix(square, wide).max(axis=1) > 0.9).all()
+
+
+def test_retargeting_refuses_a_graph_it_does_not_know(tmp_path):
+    pytest.importorskip("onnx", reason="re-targeting edits the graph with the onnx package")
+    from sereno.vision.models import PLATE_DETECTOR, model_path
+    from sereno.vision.yolo_graph import GraphLayoutError, retarget
+
+    try:
+        dynamic = model_path(load_settings(tmp_path), PLATE_DETECTOR).read_bytes()
+    except ModelMissing as exc:
+        pytest.skip(f"detector models not installed: {exc}")
+    with pytest.raises(GraphLayoutError, match="not a fixed"):
+        retarget(dynamic, 384, 640)
+    with pytest.raises(ValueError, match="multiples of 32"):
+        retarget(dynamic, 380, 640)
+
+
+def test_plates_looked_for_inside_the_car_only_are_the_plates_the_whole_frame_shows_there(detectors):
+    plates, objects = detectors
+    image = frame("car-approach-plate-LS15EBC.mp4", 100)
+    car = max((d for d in objects.detect(image) if d.label == "car"), key=lambda d: d.score)
+    whole = plates.detect(image)
+    inside = plates.detect_in(image, [car.box])
+    assert inside and iou_matrix(np.array([whole[0].box]), np.array([inside[0].box]))[0, 0] > 0.8
+    assert plates.detect_in(image, [(1000, 600, 1200, 700)]) == []  # the road in front: no plate there
+    assert plates.detect_in(image, []) == []

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from sereno.cli import app
@@ -123,27 +122,3 @@ def test_commands_need_a_login(cli) -> None:  # noqa: ANN001
     cli("admin", "init", "--agency", "tij", "--agency-name", "Municipal", input=f"{PASSWORD}\n{PASSWORD}\n")
     assert "not logged in" in cli("cases", "list", code=1)
     assert "login refused" in cli("login", "-u", "admin", "--password", PASSWORD, "--code", "000000", code=1)
-
-
-def test_governed_cli_read_for_wired_commands(cli, tmp_path: Path) -> None:  # noqa: ANN001
-    """What `sereno search` uses once wired: login, gate, ledger, then the query; a refusal ends the command."""
-    from sereno.cli.gov_common import CASE_OPTION, REASON_OPTION, governed_cli_read
-
-    secret = _secret(cli("admin", "init", "--agency", "tij", "--agency-name", "Municipal",
-                         input=f"{PASSWORD}\n{PASSWORD}\n"))
-    _login(cli, "admin", secret)
-    demo = typer.Typer()
-
-    @demo.callback()
-    def root(ctx: typer.Context) -> None:
-        ctx.obj = {"settings": load_settings(cli.data)}
-
-    @demo.command()
-    def plate(ctx: typer.Context, text: str, case: str = CASE_OPTION, reason: str = REASON_OPTION) -> None:
-        rows = governed_cli_read(ctx, Action.SEARCH_PLATE, case, reason, Scope(plates=(text,)),
-                                 lambda decision: [text])
-        typer.echo(f"rows={rows}")
-
-    result = CliRunner().invoke(demo, ["plate", "ABC123", "--case", "X-1", "--reason", "robo de vehículo"])
-    assert result.exit_code == 1 and "refused" in result.output and "ledger entry #" in result.output
-    assert "rows=" not in result.output

@@ -25,6 +25,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.SEARCH_ROUTE: {INV, SUP},
     Action.VIEW_SIGHTING: {INV, SUP},
     Action.VIEW_VIDEO: {INV, SUP},
+    Action.VIEW_LIVE: {OP, INV, SUP},
     Action.VIEW_ALERTS: {OP, INV, SUP},
     Action.DECIDE_ALERT: {OP, INV, SUP},
     Action.MANAGE_HOTLIST: {SUP},

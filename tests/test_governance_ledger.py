@@ -278,13 +278,17 @@ def test_concurrent_appends_keep_one_chain(gov: Governance) -> None:
 def test_migration_creates_exactly_the_governance_tables(gov: Governance) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
+    from sereno.governance.feeds import FeedGrantRow
     from sereno.governance.tables import GOVERNANCE_TABLES
     from sereno.store.base import Base
+    from sereno.store.migrate import alembic_config
 
-    ours = {row.__tablename__ for row in GOVERNANCE_TABLES}
+    ours = {row.__tablename__ for row in [*GOVERNANCE_TABLES, FeedGrantRow]}
+    head = ScriptDirectory.from_config(alembic_config(gov.engine)).get_current_head()
     with gov.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_heads() == ("0002_governance",)
+        assert MigrationContext.configure(conn).get_current_heads() == (head,)
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert [d for d in diffs if any(t in repr(d) for t in ours)] == []
 

@@ -18,6 +18,7 @@ from sereno.intel.hotlists import (
 )
 from sereno.store import Store
 from sereno.store.tables import HotlistEntryRow
+from tests.cli_world import cli_world, log_in
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "hotlists"
 
@@ -108,33 +109,54 @@ def test_expired_entries_are_counted_inactive(settings: Settings) -> None:
     assert (summary.entries, summary.active) == (3, 2)
 
 
-def test_cli_import_reports_counts_and_bad_lines_then_lists(settings: Settings) -> None:
+@pytest.fixture
+def supervisor_cli(settings: Settings):
+    """`sereno` as the logged-in supervisor: hotlists are managed by supervisors."""
+    world = cli_world(settings, [])
+    log_in(world, settings, "sup")
     runner = CliRunner()
-    base = ["--data-dir", str(settings.data_dir)]
-    result = runner.invoke(app, base + ["hotlist", "import", str(EXAMPLES / "ncic-extract-sample.txt"),
-                                        "--name", "ncic"])
+
+    def sereno(*args: str):  # noqa: ANN202
+        return runner.invoke(app, ["--data-dir", str(settings.data_dir), *args])
+
+    sereno.world = world  # type: ignore[attr-defined]
+    yield sereno
+    world.gov.close()
+
+
+def test_cli_import_reports_counts_and_bad_lines_then_lists(supervisor_cli) -> None:  # noqa: ANN001
+    result = supervisor_cli("hotlist", "import", str(EXAMPLES / "ncic-extract-sample.txt"), "--name", "ncic")
     assert result.exit_code == 0, result.output
     assert "4 entries imported" in result.output and "4 lines rejected" in result.output
     assert "ncic-extract-sample.txt:5" in result.output
-    result = runner.invoke(app, base + ["hotlist", "import", str(EXAMPLES / "plain-sample.csv"), "--name", "plain",
-                                        "--format", "csv", "--json"])
+    result = supervisor_cli("hotlist", "import", str(EXAMPLES / "plain-sample.csv"), "--name", "plain", "--format",
+                            "csv", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["imported"] == 3 and [p["line"] for p in doc["rejected"]] == [5, 6]
-    listed = json.loads(runner.invoke(app, base + ["hotlist", "list", "--json"]).stdout)
+    listed = json.loads(supervisor_cli("hotlist", "list", "--json").stdout)
     assert {h["name"]: (h["entries"], h["rejected"]) for h in listed} == {"ncic": (4, 4), "plain": (3, 2)}
-    bad = runner.invoke(app, base + ["hotlist", "import", str(EXAMPLES / "nope.csv"), "--name", "x"])
+    bad = supervisor_cli("hotlist", "import", str(EXAMPLES / "nope.csv"), "--name", "x")
     assert bad.exit_code == 1 and "cannot read" in bad.output
+    imports = [e["details"] for e in supervisor_cli.world.gov.ledger.entries(kind="config")
+               if e["action"] == "hotlist.import"]
+    assert [(d["list_name"], d["entries"], d["rejected"]) for d in imports] == [("ncic", 4, 4), ("plain", 3, 2)]
 
 
-def test_a_file_with_no_valid_line_never_empties_an_existing_list(settings: Settings, tmp_path: Path) -> None:
+def test_only_supervisors_import_hotlists(supervisor_cli, settings: Settings) -> None:  # noqa: ANN001
+    log_in(supervisor_cli.world, settings, "op")
+    refused = supervisor_cli("hotlist", "import", str(EXAMPLES / "plain-sample.csv"), "--name", "plain")
+    assert refused.exit_code == 1 and "may not hotlist.manage" in refused.output and "ledger entry #" in refused.output
+    assert json.loads(supervisor_cli("hotlist", "list", "--json").stdout) == []  # operators see the lists
+
+
+def test_a_file_with_no_valid_line_never_empties_an_existing_list(supervisor_cli, settings: Settings,
+                                                                    tmp_path: Path) -> None:  # noqa: ANN001
     good, broken = tmp_path / "good.csv", tmp_path / "broken.csv"
     good.write_text("ABC123,stolen,BC,\n")
     broken.write_text("plate,reason,state,expires\n-,x,BC,\n???,y,BC,\n")
-    runner = CliRunner()
-    base = ["--data-dir", str(settings.data_dir), "hotlist", "import"]
-    assert runner.invoke(app, base + [str(good), "--name", "stolen"]).exit_code == 0
-    refused = runner.invoke(app, base + [str(broken), "--name", "stolen"])
+    assert supervisor_cli("hotlist", "import", str(good), "--name", "stolen").exit_code == 0
+    refused = supervisor_cli("hotlist", "import", str(broken), "--name", "stolen")
     assert refused.exit_code == 1 and "none of its 2 lines is valid" in refused.output
     with Store.open(settings) as store:
         assert _plates(store) == ["ABC123"]

@@ -143,3 +143,30 @@ def test_a_plate_seen_before_its_vehicle_is_detected_ends_up_in_the_vehicle_sigh
     ended = run(Tracker("cam"), frames)
     assert len(ended) == 1 and ended[0].track.label == "car" and len(ended[0].track.plate_reads) == 3
     assert ended[0].track.first_seen == T0
+
+
+def test_plates_are_looked_for_where_tracked_vehicles_will_be_until_they_are_read():
+    tracker = Tracker("cam")
+    moving, far, person = car(100), car(900, w=100, h=70), car(600, label="person")
+    tracker.update(frame(0), [moving, far, person], [])
+    tracker.update(frame(1), [car(140), far, person], [])  # moves 40 px per analysed frame
+    regions = tracker.regions(frame(2).timestamp)
+    assert len(regions) == 1  # not the person, nor a car too far away for its plate to be legible
+    x1, y1, x2, y2 = regions[0]
+    assert x1 < 180 and x2 > 180 + 200 and y1 < 300 and y2 > 450  # where the car will be, with a margin
+    for i in range(2, 2 + READS_ENOUGH):
+        vehicle = car(40 * i + 100)
+        plate = plate_in(vehicle, "LS15EBC")
+        tracker.claim_read(plate.detection.box, frame(i).timestamp)
+        tracker.update(frame(i), [vehicle, far, person], [plate])
+    assert tracker.regions(frame(2 + READS_ENOUGH).timestamp) == []  # read: the plate detector can rest
+
+
+def test_a_plate_only_track_is_always_looked_for_around_its_plate():
+    tracker = Tracker("cam")
+    plate = plate_in(car(100), "LS15EBC")
+    for i in range(READS_ENOUGH + 1):
+        tracker.update(frame(i), [], [plate])  # the object detector never sees this car (at night, say)
+    (region,) = tracker.regions(frame(READS_ENOUGH + 1).timestamp)
+    px1, py1, px2, py2 = plate.detection.box
+    assert region[0] < px1 and region[1] < py1 and region[2] > px2 and region[3] > py2

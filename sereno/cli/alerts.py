@@ -1,4 +1,8 @@
-"""``sereno alerts list|confirm|dismiss``: every alert is UNVERIFIED until a person checks the plate crop."""
+"""``sereno alerts list|confirm|dismiss``: every alert is UNVERIFIED until a person checks the plate crop.
+
+Alerts are personal data read through the gate (sereno.intel.governed): no case is needed, since the hotlist entry
+is the purpose, but every look and every decision is written to the ledger with its reason and the logged-in person.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from sereno.cli.common import console, fail, print_json, settings, to_jsonable
+from sereno.cli.common import console, print_json, settings, to_jsonable
+from sereno.cli.gov_common import reader
 from sereno.domain import AlertStatus, MatchKind
-from sereno.intel.alerts import AlertError, AlertWithEvidence, decide_alert, list_alerts
-from sereno.cli.search import open_store
+from sereno.intel import governed
+from sereno.intel.alerts import AlertWithEvidence
 from sereno.store.media import MediaError, MediaStore
 
 app = typer.Typer(no_args_is_help=True)
@@ -43,13 +48,15 @@ def list_(
     ctx: typer.Context,
     status: Optional[AlertStatus] = typer.Option(None, "--status", "-s", help="Only this status."),
     limit: int = typer.Option(50, "--limit", min=1),
+    reason: str = typer.Option(governed.STANDING_ALERTS_REASON, "--reason",
+                               help="Why you look (recorded); the default is the watch duty."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Alerts, newest first, with the evidence to check (camera, time, plate crop, snapshot)."""
-    cfg = settings(ctx)
-    media = MediaStore(cfg.media_path)
-    with open_store(ctx) as store, store.session() as session:
-        items = list_alerts(session, status, limit)
+    """Alerts on your agency's cameras, newest first, with the evidence to check (camera, time, plate crop,
+    snapshot)."""
+    media = MediaStore(settings(ctx).media_path)
+    with reader(ctx) as r:
+        items = governed.list_alerts(r, reason, status, limit)
     if as_json:
         print_json([{**to_jsonable(i.alert), "verification_required": i.alert.status is AlertStatus.UNVERIFIED,
                      "evidence": to_jsonable(_evidence(i, media))} for i in items])
@@ -75,33 +82,32 @@ def list_(
     console.print(table)
 
 
-def _decide(ctx: typer.Context, alert_id: str, status: AlertStatus, by: str, reason: str) -> None:
-    with open_store(ctx) as store:
-        try:
-            with store.session() as session:
-                alert = decide_alert(session, alert_id, status, by, reason)
-        except AlertError as exc:
-            fail(str(exc))
+def _decide(ctx: typer.Context, alert_id: str, status: AlertStatus, reason: str) -> None:
+    with reader(ctx) as r:
+        alert = governed.decide_alert(r, alert_id, status, reason)
     console.print(f"alert {alert.id} [bold]{alert.status.value}[/] by {alert.decided_by}: {alert.decision_reason}")
+
+
+ALERT_ID = typer.Argument(..., help="Alert id (the first 8 characters shown by `alerts list` suffice).")
 
 
 @app.command("confirm")
 def confirm(
     ctx: typer.Context,
-    alert_id: str = typer.Argument(..., help="Alert id (the first 8 characters shown by `alerts list` suffice)."),
-    by: str = typer.Option(..., "--by", help="Who checked the crop against the listed plate."),
-    reason: str = typer.Option(..., "--reason", help="What was checked, e.g. 'crop reads ABC1234, make matches'."),
+    alert_id: str = ALERT_ID,
+    reason: str = typer.Option(..., "--reason", help="What was checked, e.g. 'crop reads ABC1234, make matches' "
+                               "(10+ characters; recorded with your name)."),
 ) -> None:
     """Confirm an alert after checking the plate crop against the listed plate."""
-    _decide(ctx, alert_id, AlertStatus.CONFIRMED, by, reason)
+    _decide(ctx, alert_id, AlertStatus.CONFIRMED, reason)
 
 
 @app.command("dismiss")
 def dismiss(
     ctx: typer.Context,
-    alert_id: str = typer.Argument(..., help="Alert id (the first 8 characters shown by `alerts list` suffice)."),
-    by: str = typer.Option(..., "--by", help="Who checked it."),
-    reason: str = typer.Option(..., "--reason", help="Why it is wrong, e.g. 'misread: crop shows 7, list has 3'."),
+    alert_id: str = ALERT_ID,
+    reason: str = typer.Option(..., "--reason", help="Why it is wrong, e.g. 'misread: crop shows 7, list has 3' "
+                               "(10+ characters; recorded with your name)."),
 ) -> None:
     """Dismiss an alert (a misread, an expired entry, a different vehicle)."""
-    _decide(ctx, alert_id, AlertStatus.DISMISSED, by, reason)
+    _decide(ctx, alert_id, AlertStatus.DISMISSED, reason)

@@ -1,4 +1,8 @@
-"""``sereno cameras add|list|remove``: the camera list file and each camera's last known state."""
+"""``sereno cameras add|list|remove``: the camera list file and each camera's last known state.
+
+Camera positions are restricted data (``cameras.locations``): ``list`` shows them only to the roles that may see
+them. Ids, names and states are not personal data, so a person who is not logged in still sees those.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,18 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from sereno.cli.common import console, fail, print_json, settings, to_jsonable
+from sereno.cli.common import console, fail, open_store, print_json, settings, to_jsonable
+from sereno.cli.gov_common import governance, principal
 from sereno.config import Settings
-from sereno.domain import Camera, CameraStatus
+from sereno.domain import Camera
+from sereno.governance import NotAuthenticated
+from sereno.intel.governed import CameraView, Reader, camera_views, list_cameras as governed_list_cameras
 from sereno.video.cameras_file import CameraFileError, camera_from_mapping, load_cameras, save_cameras
 from sereno.video.sources import describe
 
 app = typer.Typer(no_args_is_help=True)
 
-STATE_STYLE = {"online": "green", "starting": "cyan", "offline": "yellow", "error": "bold red", "stopped": "dim"}
+STATE_STYLE = {"online": "green", "starting": "cyan", "offline": "yellow", "error": "bold red", "tampered": "bold magenta", "stopped": "dim"}
 
 
 def _load(cfg: Settings):
@@ -25,14 +32,17 @@ def _load(cfg: Settings):
         fail(str(exc), hint=f"edit {cfg.cameras_path} (see examples/cameras.yaml)")
 
 
-def _statuses(cfg: Settings) -> dict[str, CameraStatus]:
-    from sereno.store import Store, StoreError
-
-    try:
-        with Store.open(cfg) as store:
-            return store.camera_statuses()
-    except StoreError as exc:
-        fail(str(exc))
+def _views(ctx: typer.Context, cameras: list[Camera]) -> tuple[list[CameraView], str | None]:
+    """The cameras as the person running the command may see them, and a note when positions are left out."""
+    with governance(ctx) as gov, open_store(settings(ctx)) as store:
+        try:
+            who = principal(gov)
+        except NotAuthenticated:
+            return (camera_views(cameras, store.camera_statuses(), located=False),
+                    "positions hidden: not logged in (`sereno login`)")
+        views = governed_list_cameras(Reader(gov, store, who, tuple(cameras)))
+    located = all(v.located for v in views)
+    return views, None if located else f"positions hidden: restricted data that a {who.role.value} does not see"
 
 
 @app.command("add")
@@ -79,13 +89,14 @@ def remove(ctx: typer.Context, camera_id: str = typer.Argument(..., help="The ca
 
 
 @app.command("list")
-def list_cameras(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """The cameras and each one's last known state (online / offline / error and why)."""
+def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The cameras and each one's last known state (online / offline / error and why); positions for the roles that
+    may see them."""
     cfg = settings(ctx)
     cameras = _load(cfg)
-    statuses = _statuses(cfg)
+    views, note = _views(ctx, cameras)
     if as_json:
-        print_json([{"camera": _camera_json(c), "status": statuses.get(c.id)} for c in cameras])
+        print_json([{"camera": _camera_json(v.camera), "status": v.status, "located": v.located} for v in views])
         return
     if not cameras:
         console.print(f"no cameras yet in {cfg.cameras_path}; add one with `sereno cameras add ID --url ... "
@@ -94,15 +105,18 @@ def list_cameras(ctx: typer.Context, as_json: bool = typer.Option(False, "--json
     table = Table(title=f"cameras ({cfg.cameras_path})")
     for column in ("id", "name", "kind", "position", "analysis stream", "fps", "state", "since", "reason"):
         table.add_column(column, overflow="fold")
-    for camera in cameras:
-        status = statuses.get(camera.id)
+    for view in views:
+        camera, status = view.camera, view.status
         state = status.state.value if status else "never run"
         style = STATE_STYLE.get(state, "dim")
-        table.add_row(camera.id, camera.name, camera.kind.value, f"{camera.lat:.5f}, {camera.lon:.5f}",
+        table.add_row(camera.id, camera.name, camera.kind.value,
+                      f"{camera.lat:.5f}, {camera.lon:.5f}" if view.located else "[dim]hidden[/]",
                       describe(camera.analysis_url), f"{camera.analysis_fps:g}",
                       f"[{style}]{state}[/]" + ("" if camera.enabled else " (disabled)"),
                       f"{status.since:%Y-%m-%d %H:%M:%S}" if status else "", status.reason if status else "")
     console.print(table)
+    if note:
+        console.print(note)
 
 
 def _camera_json(camera: Camera) -> dict:

@@ -6,8 +6,8 @@ from typing import List, Optional
 
 import typer
 
-from sereno.cli.common import console, print_json
-from sereno.cli.gov_common import governance, parse_area, parse_time, principal
+from sereno.cli.common import console, parse_when, print_json
+from sereno.cli.gov_common import governance, parse_area, principal
 from sereno.governance import cases
 from sereno.governance.cases import WarrantScope
 from sereno.governance.model import Capability
@@ -68,7 +68,7 @@ def list_cases(ctx: typer.Context, json_out: bool = typer.Option(False, "--json"
 
 
 def _scope(start: str, end: str, cameras: list[str], area: str | None, targets: list[str]) -> WarrantScope:
-    return WarrantScope(start=parse_time(start, "--from"), end=parse_time(end, "--to"), cameras=tuple(cameras),
+    return WarrantScope(start=parse_when(start, "--from"), end=parse_when(end, "--to"), cameras=tuple(cameras),
                         area=parse_area(area), targets=tuple(targets))
 
 
@@ -97,8 +97,8 @@ def warrant_add(
     with governance(ctx) as gov:
         warrant_id = cases.record_warrant(
             gov, principal(gov), case, capability, _scope(start, end, camera, area, target), court=court,
-            judge=judge, reference=reference, valid_from=parse_time(valid_from, "--valid-from") or gov.now(),
-            valid_until=parse_time(valid_until, "--valid-until"))
+            judge=judge, reference=reference, valid_from=parse_when(valid_from, "--valid-from") or gov.now(),
+            valid_until=parse_when(valid_until, "--valid-until"))
     typer.echo(warrant_id)
 
 
@@ -134,7 +134,7 @@ def ratify(
     """Record the judge's ratification of an emergency use."""
     with governance(ctx) as gov:
         cases.ratify_emergency(gov, principal(gov), warrant_id, court=court, judge=judge, reference=reference,
-                               valid_until=parse_time(valid_until, "--valid-until"))
+                               valid_until=parse_when(valid_until, "--valid-until"))
     console.print(f"emergency {warrant_id} ratified")
 
 
@@ -180,8 +180,8 @@ def hold(
     """Place a legal hold: the purge will not delete what it covers."""
     with governance(ctx) as gov:
         hold_id = cases.place_hold(gov, principal(gov), case, reason, sighting_id=sighting, camera_id=camera,
-                                   start=parse_time(start, "--from"), end=parse_time(end, "--to"),
-                                   until=parse_time(until, "--until"))
+                                   start=parse_when(start, "--from"), end=parse_when(end, "--to"),
+                                   until=parse_when(until, "--until"))
     typer.echo(hold_id)
 
 

@@ -1,30 +1,40 @@
-"""What the governance commands share: open the Governance, find the logged-in principal, turn refusals and bad
-input into clean messages, parse times (the search commands' parser) and areas."""
+"""What the governance commands share: open the Governance, find the logged-in principal, the Reader that every
+command showing personal data reads through (sereno.intel.governed), turn refusals and bad input into clean
+messages, and parse areas."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import Iterator, Sequence
 
 import typer
 
-from sereno.cli.common import fail, settings
+from sereno.cli.common import fail, open_store, settings
 from sereno.domain import Camera
-from sereno.governance import (
-    Action, Decision, Governance, GovernanceError, NotAuthenticated, Purpose, Refused, Scope, governed_read,
-)
+from sereno.governance import Governance, GovernanceError, NotAuthenticated, Refused
 from sereno.governance.model import Area, Principal
 from sereno.governance.session_file import current_principal
+from sereno.intel.alerts import AlertError
+from sereno.intel.governed import NotFound, Reader
+from sereno.intel.hotlists import HotlistError
+from sereno.intel.search import SearchError
+from sereno.store import StoreError
+from sereno.store.media import MediaError
+
 
 
 @contextmanager
 def governance(ctx: typer.Context) -> Iterator[Governance]:
-    gov = Governance.open(settings(ctx))
+    try:
+        gov = Governance.open(settings(ctx))
+    except StoreError as exc:
+        fail(str(exc))
     try:
         yield gov
     except Refused as exc:
-        fail(f"refused: {exc.decision.message}", hint=f"recorded as ledger entry #{exc.decision.ledger_seq}")
+        message = exc.decision.message
+        fail(message if message.startswith("refused") else f"refused: {message}",
+             hint=f"recorded as ledger entry #{exc.decision.ledger_seq}")
     except NotAuthenticated as exc:
         fail(str(exc), hint="sereno login --username NAME")
     except GovernanceError as exc:
@@ -37,12 +47,16 @@ def principal(gov: Governance) -> Principal:
     return current_principal(gov)
 
 
-def parse_time(text: str | None, option: str) -> datetime | None:
-    """ISO 8601 (no zone = UTC) or a time ago (30m, 6h, 7d): the search commands' parser, imported late so that
-    sereno.cli.search can itself use this module."""
-    from sereno.cli.search import parse_when
-
-    return parse_when(text, option)
+@contextmanager
+def reader(ctx: typer.Context) -> Iterator[Reader]:
+    """The logged-in person's Reader (gate, store, camera list). Bad input (a malformed plate, an unknown alert id)
+    ends the command with its message; refusals as in ``governance``."""
+    cameras = tuple(configured_cameras(ctx))
+    with governance(ctx) as gov, open_store(settings(ctx)) as store:
+        try:
+            yield Reader(gov, store, principal(gov), cameras)
+        except (SearchError, AlertError, HotlistError, NotFound, MediaError) as exc:
+            fail(str(exc))
 
 
 def parse_area(text: str | None) -> Area | None:
@@ -58,25 +72,15 @@ def parse_area(text: str | None) -> Area | None:
 
 
 def configured_cameras(ctx: typer.Context) -> Sequence[Camera]:
-    """The camera list (cameras.yaml): owners for retention, districts for the report."""
+    """The camera list (cameras.yaml): owners for reads and retention, districts for the report."""
     from sereno.video.cameras_file import CameraFileError, load_cameras
 
     try:
         return load_cameras(settings(ctx).cameras_path)
     except CameraFileError as exc:
-        fail(str(exc))
+        fail(str(exc), hint=f"edit {settings(ctx).cameras_path} (see examples/cameras.yaml)")
 
 
-T = TypeVar("T")
 
-CASE_OPTION = typer.Option(None, "--case", help="The open case this read is for (case number).")
-REASON_OPTION = typer.Option(None, "--reason", help="Why you need this, in your words (recorded; 10+ characters).")
-
-
-def governed_cli_read(ctx: typer.Context, action: Action, case: str | None, reason: str | None, scope: Scope,
-                      fetch: Callable[[Decision], T], **extra: object) -> T:
-    """For commands that show personal data: the logged-in user, the gate, the ledger, then ``fetch(decision)``.
-    A refusal ends the command with the reason and its ledger entry number."""
-    with governance(ctx) as gov:
-        return governed_read(gov, principal(gov), action, Purpose(case_id=case, reason=reason or ""), scope, fetch,
-                             **extra)
+CASE_OPTION = typer.Option(..., "--case", help="The open case this read is for (case number).")
+REASON_OPTION = typer.Option(..., "--reason", help="Why you need this, in your words (recorded; 10+ characters).")

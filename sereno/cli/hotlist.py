@@ -1,4 +1,5 @@
-"""``sereno hotlist import|list``: load stolen-vehicle and wanted-plate lists."""
+"""``sereno hotlist import|list``: load stolen-vehicle and wanted-plate lists (supervisors; each import is written
+to the ledger)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ import typer
 from rich.table import Table
 
 from sereno.cli.common import console, fail, print_json
-from sereno.domain import utcnow
-from sereno.intel.alerts import save_alerts
-from sereno.intel.hotlists import FORMATS, HotlistError, import_hotlist, list_hotlists
-from sereno.intel.matching import match_recent
-from sereno.cli.search import open_store
+from sereno.cli.gov_common import reader
+from sereno.intel import governed
+from sereno.intel.hotlists import FORMATS
 
 app = typer.Typer(no_args_is_help=True)
 SHOWN_PROBLEMS = 20
@@ -35,14 +34,8 @@ def import_(
     Sightings from the last --lookback hours are matched at once, so a plate listed now is found where it passed."""
     if fmt is not None and fmt not in FORMATS:
         fail(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
-    with open_store(ctx) as store:
-        try:
-            with store.session() as session:
-                parsed = import_hotlist(session, file, name, fmt)
-                alerts = match_recent(session, name, utcnow() - timedelta(hours=lookback)) if lookback else []
-                save_alerts(session, alerts)
-        except HotlistError as exc:
-            fail(str(exc))
+    with reader(ctx) as r:
+        parsed, alerts = governed.import_hotlist(r, file, name, fmt, timedelta(hours=lookback))
     imported = len(parsed.entries)
     if as_json:
         print_json({"name": name, "format": parsed.format, "imported": imported, "rejected": parsed.problems,
@@ -62,8 +55,8 @@ def import_(
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """The hotlists loaded, with entry counts (expired entries are inactive)."""
-    with open_store(ctx) as store, store.session() as session:
-        lists = list_hotlists(session)
+    with reader(ctx) as r:
+        lists = governed.list_hotlists(r)
     if as_json:
         print_json(lists)
         return

@@ -1,49 +1,23 @@
-"""``sereno search plate|area|route``: find sightings. ``--json`` for machines."""
+"""``sereno search plate|area|route``: find sightings for a case, through the gate (sereno.intel.governed): each
+search names an open case and a reason, both written to the ledger before anything is read. ``--json`` for
+machines."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 import typer
 from rich.table import Table
 
-from sereno.cli.common import console, fail, print_json, settings
+from sereno.cli.common import console, fail, parse_when, print_json
+from sereno.cli.gov_common import CASE_OPTION, REASON_OPTION, reader
 from sereno.domain import Sighting
-from sereno.intel.search import (
-    SearchError, SearchFilter, fuzzy_plates, search_area, search_plate, search_plates, search_route,
-)
+from sereno.governance import Purpose
+from sereno.intel import governed
+from sereno.intel.search import SearchError, SearchFilter
 from sereno.plates import normalize_plate, plate_distance
-from sereno.store import Store, StoreError
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def open_store(ctx: typer.Context) -> Store:
-    """The store of the chosen data directory, or a clean failure naming the database and the reason."""
-    try:
-        return Store.open(settings(ctx))
-    except StoreError as exc:
-        fail(str(exc))
-
-_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([mhd])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-
-
-def parse_when(text: str | None, option: str) -> datetime | None:
-    """ISO 8601 (no zone = UTC) or a time ago: 30m, 6h, 7d."""
-    if text is None:
-        return None
-    rel = _RELATIVE.match(text.strip().lower())
-    if rel:
-        return datetime.now(timezone.utc) - timedelta(**{_UNITS[rel.group(2)]: float(rel.group(1))})
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        fail(f"{option} {text!r} is not a time", hint="use ISO 8601 like 2026-11-20T21:00 (UTC unless it has "
-             "an offset such as -08:00) or a time ago like 30m, 6h, 7d")
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
 
 
 def _filter(camera: list[str] | None, since: str | None, until: str | None, limit: int) -> SearchFilter:
@@ -91,25 +65,20 @@ def plate(
     fuzzy: bool = typer.Option(False, "--fuzzy", help="Also plates within --max-distance (look-alike characters "
                                "such as O/0, B/8 cost little)."),
     max_distance: float = typer.Option(1.0, "--max-distance", help="Fuzzy: confusion-weighted edit distance."),
+    case: str = CASE_OPTION, reason: str = REASON_OPTION,
     camera: Optional[list[str]] = CAMERA, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
     limit: int = LIMIT, as_json: bool = JSON,
 ) -> None:
-    """Sightings of a plate: exact, wildcard or fuzzy."""
+    """Sightings of a plate: exact, wildcard or fuzzy. Wider than 31 days, or a wildcard fixing fewer than 4
+    characters, needs a supervisor's approval of the exact request."""
     f = _filter(camera, since, until, limit)
-    with open_store(ctx) as store, store.session() as session:
-        try:
-            if fuzzy:
-                plates = fuzzy_plates(session, pattern, max_distance)
-                found = search_plates(session, plates, f)
-            else:
-                found = search_plate(session, pattern, f)
-        except SearchError as exc:
-            fail(str(exc))
-    _show(found, as_json, f"plate {pattern}" + (f" (fuzzy, distance <= {max_distance})" if fuzzy else ""),
+    with reader(ctx) as r:
+        result = governed.find_plate(r, Purpose(case, reason), pattern, f, fuzzy, max_distance)
+    _show(result.sightings, as_json, f"plate {pattern}" + (f" (fuzzy, distance <= {max_distance})" if fuzzy else ""),
           distance_to=normalize_plate(pattern) if fuzzy else None)
-    if fuzzy and not as_json and plates:
+    if fuzzy and not as_json and result.plates:
         console.print("plates within the distance: " + ", ".join(f"{p} ({d:.1f})" for p, d in
-                                                                 sorted(plates.items(), key=lambda t: t[1])))
+                                                                 sorted(result.plates.items(), key=lambda t: t[1])))
 
 
 @app.command("area")
@@ -118,16 +87,15 @@ def area(
     lat: float = typer.Option(..., "--lat", help="Latitude of the centre (decimal degrees)."),
     lon: float = typer.Option(..., "--lon", help="Longitude of the centre (decimal degrees)."),
     radius: float = typer.Option(200.0, "--radius", "-r", help="Radius in metres."),
+    case: str = CASE_OPTION, reason: str = REASON_OPTION,
     camera: Optional[list[str]] = CAMERA, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
     limit: int = LIMIT, as_json: bool = JSON,
 ) -> None:
-    """Sightings within --radius metres of a point, in a time window."""
+    """Sightings within --radius metres of a point, in a time window (--since, --until). Without a supervisor's
+    approval of the exact request: at most 1 km2 and 72 h."""
     f = _filter(camera, since, until, limit)
-    with open_store(ctx) as store, store.session() as session:
-        try:
-            found = search_area(session, lat, lon, radius, f)
-        except SearchError as exc:
-            fail(str(exc))
+    with reader(ctx) as r:
+        found = governed.find_area(r, Purpose(case, reason), lat, lon, radius, f)
     _show(found, as_json, f"within {radius:g} m of {lat}, {lon}")
 
 
@@ -135,17 +103,16 @@ def area(
 def route(
     ctx: typer.Context,
     plate: str = typer.Argument(..., help="The exact plate."),
+    case: str = CASE_OPTION, reason: str = REASON_OPTION,
     camera: Optional[list[str]] = CAMERA, since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
     limit: int = typer.Option(1000, "--limit", min=1, help="At most this many sightings."),
     geojson: bool = typer.Option(False, "--geojson", "--json", help="Print the GeoJSON FeatureCollection."),
 ) -> None:
-    """The route of a plate: its sightings in time order with camera positions (GeoJSON with --geojson)."""
+    """The route of a plate: its sightings in time order with camera positions (GeoJSON with --geojson). Needs a
+    time window (--since); more than 72 h needs a supervisor's approval of the exact request."""
     f = _filter(camera, since, until, limit)
-    with open_store(ctx) as store, store.session() as session:
-        try:
-            collection = search_route(session, plate, f)
-        except SearchError as exc:
-            fail(str(exc))
+    with reader(ctx) as r:
+        collection = governed.find_route(r, Purpose(case, reason), plate, f)
     if geojson:
         print_json(collection)
         return

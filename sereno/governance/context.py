@@ -33,11 +33,12 @@ class Governance:
         import sereno.governance.tables  # noqa: F401  (registers the tables on the shared metadata)
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.db_url)
         if migrate:
-            from sereno.store.migrate import upgrade
+            from sereno.store.store import migrated_engine
 
-            upgrade(engine)
+            engine = migrated_engine(settings.db_url)
+        else:
+            engine = make_engine(settings.db_url)
         keys = settings.data_dir / "keys"
         key = load_or_create(keys)
         return cls(settings=settings, engine=engine, sessions=make_session_factory(engine), key=key,

@@ -44,6 +44,7 @@ class Action(StrEnum):
     SEARCH_ROUTE = "search.route"
     VIEW_SIGHTING = "view.sighting"  # one sighting with its plate crop and snapshot
     VIEW_VIDEO = "view.video"
+    VIEW_LIVE = "view.live"  # live camera video at the centre (a tablet also needs a supervisor's feed grant)
     VIEW_ALERTS = "alerts.view"
     DECIDE_ALERT = "alerts.decide"
     MANAGE_HOTLIST = "hotlist.manage"

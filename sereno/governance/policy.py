@@ -42,6 +42,8 @@ RULES: dict[Action, ActionRule] = {
     Action.SEARCH_ROUTE: ActionRule(_CASEWORK, personal=True, needs_case=True, search=True),
     Action.VIEW_SIGHTING: ActionRule(_CASEWORK, personal=True, needs_case=True),
     Action.VIEW_VIDEO: ActionRule(_CASEWORK, personal=True, needs_case=True),
+    # Watching the street live is the centre's duty: logged, no case; tablets need a feed grant (governance.feeds).
+    Action.VIEW_LIVE: ActionRule(_WATCH),
     # Alerts come from hotlists: the hotlist entry is the standing purpose, so no case, but a reason is recorded.
     Action.VIEW_ALERTS: ActionRule(_WATCH, personal=True),
     Action.DECIDE_ALERT: ActionRule(_WATCH, personal=True),
@@ -212,7 +214,7 @@ def evaluate(principal: Principal, action: Action, purpose: Purpose | None, scop
         wide = wide_search_reasons(action, scope)
         if wide:
             ok = (approval is not None and approval.scope_fingerprint == scope.fingerprint()
-                  and approval.case_id == (purpose.case_id if purpose else None)
+                  and approval.case_id == (case.id if case else None)  # the purpose may name the case by number
                   and approval.requested_by == principal.user_id and approval.approved_by != principal.user_id
                   and now <= approval.expires_at)
             if not ok:

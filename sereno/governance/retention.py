@@ -3,7 +3,8 @@ the ledger. Lapsed emergency authorisations are closed here too, and what they p
 
 Data classes and their defaults (days; None = kept forever):
 - ``sightings``: plate sightings with their crops and snapshots (30)
-- ``video``: recorded video files under ``<media>/video/<camera id>/`` (30, by file time)
+- ``video``: recorded segments under ``<media>/video/<camera id>/<day>/`` (30, by the segment's end time; other
+  files there, such as a ``.partial`` left by a crash, by their modification time)
 - ``unverified_alerts``: hotlist alerts nobody confirmed or dismissed (30)
 - ``audit``: the ledger (forever; there is no way to shorten it)
 
@@ -27,6 +28,7 @@ from sereno.governance.ledger import Kind
 from sereno.governance.model import SYSTEM, Action, GovernanceError, Principal
 from sereno.governance.policy import EMERGENCY_RATIFY_WITHIN
 from sereno.governance.tables import EmergencyResultRow, HoldRow, RetentionRow, WarrantRow
+from sereno.video.segments import VIDEO_FOLDER, parse_segment
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,6 @@ DEFAULT_RETENTION_DAYS: dict[str, int | None] = {
     "sightings": 30, "video": 30, "unverified_alerts": 30, "audit": None,
 }
 DEFAULT_AGENCY = "*"
-VIDEO_FOLDER = "video"
 _BATCH = 500
 
 
@@ -96,7 +97,12 @@ class HoldIndex:
     def covers(self, camera_id: str, moment: datetime, sighting_id: str | None = None) -> bool:
         if sighting_id is not None and sighting_id in self.sighting_ids:
             return True
-        return any((cam is None or cam == camera_id) and start <= moment <= end for cam, start, end in self.windows)
+        return self.overlaps(camera_id, moment, moment)
+
+    def overlaps(self, camera_id: str, first: datetime, last: datetime) -> bool:
+        """Whether a hold covers any moment of this camera's span (a video segment) ``[first, last]``."""
+        return any((cam is None or cam == camera_id) and start <= last and first <= end
+                   for cam, start, end in self.windows)
 
 
 @dataclass
@@ -184,6 +190,15 @@ def _purge_unverified_alerts(gov: Governance, table, holds: HoldIndex, camera_ag
     counts.unverified_alerts += len(expired)
 
 
+def _video_span(camera_id: str, path: Path) -> tuple[datetime, datetime]:
+    """The time a video file covers: a segment's own start and end, else its modification time."""
+    segment = parse_segment(camera_id, path)
+    if segment is not None:
+        return segment.start, segment.end
+    written = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    return written, written
+
+
 def _purge_video(gov: Governance, table, holds: HoldIndex, camera_agency: Mapping[str, str | None],
                  now: datetime, counts: PurgeCounts) -> None:
     video_root = gov.settings.media_path / VIDEO_FOLDER
@@ -195,13 +210,15 @@ def _purge_video(gov: Governance, table, holds: HoldIndex, camera_agency: Mappin
         limit = cutoff(table, camera_agency.get(camera_dir.name), "video", now)
         if limit is None:
             continue
-        for path in camera_dir.rglob("*"):
-            if not path.is_file():
+        for path in sorted(camera_dir.rglob("*"), reverse=True):  # a day's files before its folder
+            if path.is_dir():
+                if not any(path.iterdir()):
+                    path.rmdir()  # a day whose segments are all gone
                 continue
-            written = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
-            if written >= limit:
+            start, end = _video_span(camera_dir.name, path)
+            if end >= limit:
                 continue
-            if holds.covers(camera_dir.name, written):
+            if holds.overlaps(camera_dir.name, start, end):
                 counts.held_kept += 1
                 continue
             path.unlink()

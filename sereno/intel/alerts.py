@@ -26,6 +26,10 @@ class AlertError(ValueError):
     """The alert cannot be found or decided; the message says why and what to do."""
 
 
+class AlertNotFound(AlertError, LookupError):
+    """No alert has this id (or id prefix)."""
+
+
 @dataclass(frozen=True, slots=True)
 class AlertWithEvidence:
     alert: Alert
@@ -38,12 +42,16 @@ def save_alerts(session: Session, alerts: Sequence[Alert]) -> None:
         session.execute(insert(ALERTS), [alert_to_row(a) for a in alerts])
 
 
-def list_alerts(session: Session, status: AlertStatus | None = None, limit: int = 50) -> list[AlertWithEvidence]:
-    """Alerts with the sighting behind each (camera, time, plate crop, snapshot), newest first."""
+def list_alerts(session: Session, status: AlertStatus | None = None, limit: int = 50,
+                cameras: Sequence[str] | None = None) -> list[AlertWithEvidence]:
+    """Alerts with the sighting behind each (camera, time, plate crop, snapshot), newest first; only those on
+    ``cameras`` when given."""
     query = (select(ALERTS, SIGHTINGS).join(SIGHTINGS, SIGHTINGS.c.id == ALERTS.c.sighting_id)
              .order_by(ALERTS.c.created_at.desc()).limit(limit))
     if status is not None:
         query = query.where(ALERTS.c.status == status.value)
+    if cameras is not None:
+        query = query.where(SIGHTINGS.c.camera_id.in_(cameras))
     out = []
     for row in session.execute(query).all():
         alert_part = {c.name: row[i] for i, c in enumerate(ALERTS.columns)}
@@ -60,7 +68,7 @@ def find_alert(session: Session, alert_id: str) -> Alert:
                          "as shown by `sereno alerts list`")
     rows = session.execute(select(ALERTS).where(ALERTS.c.id.like(alert_id + "%")).limit(2)).mappings().all()
     if not rows:
-        raise AlertError(f"no alert with id {alert_id!r}; see `sereno alerts list`")
+        raise AlertNotFound(f"no alert with id {alert_id!r}; see `sereno alerts list`")
     if len(rows) > 1:
         raise AlertError(f"alert id {alert_id!r} matches several alerts; give more characters")
     return row_to_alert(rows[0])

@@ -17,6 +17,10 @@ from sereno.domain import CharCandidate, PlateRead
 from sereno.vision.plate_formats import AUTO, decode, probs_from_candidates
 
 MIN_WEIGHT = 1e-3  # a read with confidence 0 still votes, barely
+# Below this consensus confidence a reading is almost never right (a far, illegible plate): the sighting is kept,
+# without plate text. Chosen on the crop validation splits, as cropped and shrunk to far-plate sizes
+# (benchmarks/read_confidence.py, docs/video-pipeline.md): about 1 read in 80 below it is exact.
+MIN_PLATE_CONFIDENCE = 0.2
 
 
 def _weight(read: PlateRead) -> float:
@@ -64,3 +68,12 @@ def merge_reads(reads: Sequence[PlateRead]) -> PlateRead:
     best_single = max(group, key=lambda r: r.confidence)
     return replace(merged, box=best_single.box, frames=total_frames)
 
+
+
+def track_plate(reads: Sequence[PlateRead]) -> PlateRead | None:
+    """The plate a track's reads agree on; None without reads or when the consensus is below
+    ``MIN_PLATE_CONFIDENCE`` (the sighting then carries no plate text rather than a guess)."""
+    if not any(r.text for r in reads):
+        return None
+    merged = merge_reads(reads)
+    return merged if merged.confidence >= MIN_PLATE_CONFIDENCE else None

@@ -18,7 +18,7 @@ from datetime import datetime
 from sereno.config import Settings
 from sereno.domain import Camera
 from sereno.pipeline.analysis import FrameAnalyser
-from sereno.pipeline.worker import CameraWorker, SightingCallback, SightingSink, WorkerReport
+from sereno.pipeline.worker import AnalysedCallback, CameraWorker, SightingCallback, SightingSink, WorkerReport
 from sereno.store.media import MediaStore
 from sereno.video.sources import is_live
 
@@ -28,12 +28,13 @@ log = logging.getLogger(__name__)
 class Runner:
     def __init__(self, settings: Settings, cameras: Sequence[Camera], sink: SightingSink,
                  analyser_factory: Callable[[Camera], FrameAnalyser],
-                 on_sighting: SightingCallback | None = None) -> None:
+                 on_sighting: SightingCallback | None = None, on_analysed: AnalysedCallback | None = None) -> None:
         self.stop_event = threading.Event()
         media = MediaStore(settings.media_path)
         # A camera whose source is a file is processed once; live streams reconnect until stopped.
         self.workers = [CameraWorker(camera, settings, sink, media, analyser_factory, self.stop_event,
-                                     once=not is_live(camera.analysis_url), on_sighting=on_sighting)
+                                     once=not is_live(camera.analysis_url), on_sighting=on_sighting,
+                                     on_analysed=on_analysed)
                         for camera in cameras if camera.enabled]
         self.threads: list[threading.Thread] = []
 

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from sereno.domain import Camera, Sighting
-from sereno.pipeline.consensus import merge_reads
+from sereno.pipeline.consensus import track_plate
 from sereno.pipeline.tracker import TrackState
 from sereno.store.media import MediaError, MediaStore
 from sereno.vision.plate_reader import crop_with_margin
@@ -24,15 +24,15 @@ def media_prefix(sighting: Sighting) -> str:
 
 
 def sighting_from_track(state: TrackState, camera: Camera) -> Sighting:
-    """The sighting for an ended track (no media yet): consensus plate, class, best-view box and time."""
+    """The sighting for an ended track (no media yet): consensus plate (None below ``MIN_PLATE_CONFIDENCE``),
+    class, best-view box and time."""
     track = state.track
-    plate = merge_reads(track.plate_reads) if track.plate_reads else None
     return Sighting(
         camera_id=camera.id,
         observed_at=state.best_at or track.last_seen,
         object_class=track.label,
         box=state.best_box or track.box,
-        plate=plate,
+        plate=track_plate(track.plate_reads),
         first_seen=track.first_seen,
         last_seen=track.last_seen,
         lat=camera.lat,

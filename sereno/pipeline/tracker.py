@@ -7,7 +7,8 @@ only to tracks left over; matching is greedy on IoU of the predicted and detecte
 
 Plates are attached to the vehicle box that contains their centre; a plate outside every vehicle box (the object
 detector missed the car) joins a vehicle track whose predicted box contains it, or else becomes a plate-only track
-with the class "vehicle".
+with the class "vehicle". The tracker also says where plates are still wanted (``regions``: vehicles not yet read,
+plate-only tracks), so that the plate detector looks only there between whole-frame sweeps.
 
 Memory is bounded: at most ``max_tracks`` live tracks and ``MAX_READS_PER_TRACK`` plate reads per track (the
 weakest is dropped), and one retained frame per track (the best view, for the snapshot).
@@ -26,6 +27,10 @@ from sereno.domain import Box, Detection, Frame, PlateRead, Track
 from sereno.pipeline.geometry import area, center, contains_point, iou, scaled, shifted
 
 VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "bicycle"})
+PLATED_LABELS = VEHICLE_LABELS - {"bicycle"}
+# Pixels: a car (~1.8 m wide) narrower than this shows a 30 cm plate (Mexico, US) under 20x10 px, which reads right
+# about 2% of the time (benchmarks/read_confidence.py); its plate is looked for only in the whole-frame sweeps.
+MIN_PLATED_WIDTH = 120
 PLATE_ONLY_LABEL = "vehicle"
 HIGH_SCORE = 0.5
 LOW_SCORE = 0.1
@@ -37,6 +42,8 @@ READS_ENOUGH = 4  # agreeing reads after which a track's plate is not read again
 READ_ATTEMPTS = 8  # ... nor after this many attempts (unless it comes closer, see Tracker.claim_read)
 CLOSER_AREA = 1.5
 MIN_PLATE_CHARS = 4
+REGION_MARGIN = 1.3  # a track's predicted box, scaled this much, is where its plate is looked for ...
+PLATE_ONLY_REGION = 4.0  # ... and a plate-only track's plate box scaled this much (about a car's front)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,17 @@ def add_read(reads: list[PlateRead], read: PlateRead) -> None:
         reads.remove(min(reads, key=lambda r: r.confidence))
 
 
+def plate_worth_reading(label: str, box: Box) -> bool:
+    """A vehicle that carries a plate and is near enough for it to be legible."""
+    return label in PLATED_LABELS and box[2] - box[0] >= MIN_PLATED_WIDTH
+
+
+def read_enough(state: TrackState) -> bool:
+    """``READS_ENOUGH`` agreeing reads, or ``READ_ATTEMPTS`` attempts (an illegible plate stays illegible)."""
+    texts = Counter(r.text for r in state.track.plate_reads)
+    return (bool(texts) and texts.most_common(1)[0][1] >= READS_ENOUGH) or state.read_attempts >= READ_ATTEMPTS
+
+
 def greedy_match(boxes_a: Sequence[Box], boxes_b: Sequence[Box], threshold: float) -> list[tuple[int, int]]:
     """Pairs (i, j) by descending gated IoU, each index used once."""
     pairs = [(iou(scaled(a, GATE_SCALE), scaled(b, GATE_SCALE)), i, j)
@@ -122,6 +140,9 @@ class Tracker:
     def update(self, frame: Frame, objects: Sequence[Detection], plates: Sequence[PlateObservation]) -> list[TrackState]:
         """Feed one analysed frame's detections; returns the tracks that ended (confirmed ones only)."""
         now = frame.timestamp
+        # Tracks unseen for too long end BEFORE matching: after a gap (a looping clip's pause, a stream that
+        # stalled) a new car where the old one was last seen is a new track, not the old one resumed.
+        ended = self._expire(now)
         vehicles = [d for d in objects if d.score >= LOW_SCORE]
         vehicle_indices = [i for i, d in enumerate(vehicles) if d.label in VEHICLE_LABELS]
         plates_by_vehicle: dict[int, list[PlateObservation]] = {}
@@ -152,7 +173,7 @@ class Tracker:
                               first=True)
         self._place_loose_plates(frame, loose, matched_tracks)
         self._absorb_plate_tracks(now)
-        return self._expire(now)
+        return ended + self._expire(now)
 
     def _absorb_plate_tracks(self, now: datetime) -> None:
         """A plate-only track started before its vehicle was detected (the object detector runs on a subset of
@@ -195,6 +216,14 @@ class Tracker:
             self._observe(state, frame, plate.detection.box, PLATE_ONLY_LABEL, [plate], first=not match)
             matched.add(id(state))
 
+    def regions(self, at: datetime) -> list[Box]:
+        """Where to look for plates between object detections: where the live vehicle tracks that still want
+        plate reads should be at ``at``, with a margin for the prediction's error, and around every plate-only
+        track's plate (about a car's front; nothing else keeps such a track alive). Left out: a vehicle whose plate
+        is read (or illegible) or too far to read (``plate_worth_reading``), and a person."""
+        return [scaled(t.predicted(at), PLATE_ONLY_REGION if t.plate_only else REGION_MARGIN) for t in self.tracks
+                if t.plate_only or (plate_worth_reading(t.track.label, t.track.box) and not read_enough(t))]
+
     def claim_read(self, plate: Box, at: datetime) -> bool:
         """Whether to read a plate box now (reading costs as much as detecting); counts the attempt against the
         track the plate belongs to. No, when that track already has ``READS_ENOUGH`` agreeing reads or
@@ -205,9 +234,7 @@ class Tracker:
             scaled(t.predicted(at), GATE_SCALE) if t.plate_only else t.predicted(at), point)), None)
         if owner is None:
             return True
-        texts = Counter(r.text for r in owner.track.plate_reads)
-        enough = (texts and texts.most_common(1)[0][1] >= READS_ENOUGH) or owner.read_attempts >= READ_ATTEMPTS
-        if enough and area(plate) < CLOSER_AREA * owner.largest_read_area:
+        if read_enough(owner) and area(plate) < CLOSER_AREA * owner.largest_read_area:
             return False
         owner.read_attempts += 1
         owner.largest_read_area = max(owner.largest_read_area, area(plate))

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sereno.config import Settings
-from sereno.domain import Alert, Camera, CameraState, CameraStatus, Detection, Frame, Sighting, utcnow
+from sereno.domain import Alert, Camera, CameraKind, CameraState, CameraStatus, Detection, Frame, Sighting, utcnow
 from sereno.pipeline.analysis import FrameAnalyser
 from sereno.pipeline.sightings import save_media, sighting_from_track
 from sereno.pipeline.tracker import PlateObservation, Tracker, TrackState
@@ -24,12 +24,16 @@ from sereno.store.media import MediaStore
 from sereno.video.backoff import Backoff
 from sereno.video.motion import MotionGate
 from sereno.video.sources import FrameSource, SourceError, describe
+from sereno.video.tamper import TamperDetector
 
 log = logging.getLogger(__name__)
 
 STATUS_EVERY_S = 10.0  # how often an online camera's counters are written to the store
 ERROR_BACKOFF_FACTOR = 5.0  # an unusable source (bad URL, undecodable) is retried much more slowly
 OBJECT_EVERY = 3  # run the object detector on every 3rd frame that passes the motion gate (it costs the most)
+# Plates are looked for in the whole frame on every other object-detection frame, elsewhere only where vehicles are:
+# a car the object detector misses is still found by its plate, then followed around it (Tracker.regions).
+SWEEP_EVERY = 2 * OBJECT_EVERY
 
 
 class SightingSink(Protocol):
@@ -39,6 +43,9 @@ class SightingSink(Protocol):
 
 
 SightingCallback = Callable[[Sighting, list[Alert]], None]
+# Called with every analysed frame and what was found in it (empty lists when the motion gate skipped it): the
+# live view. Runs on the camera's thread, so it must be quick (keep a reference, encode elsewhere).
+AnalysedCallback = Callable[[Camera, Frame, list[Detection], list[PlateObservation]], None]
 
 
 @dataclass
@@ -63,7 +70,8 @@ class CameraWorker:
     def __init__(self, camera: Camera, settings: Settings, sink: SightingSink, media: MediaStore,
                  analyser_factory: Callable[[Camera], FrameAnalyser], stop: threading.Event, once: bool = False,
                  start_time: datetime | None = None, on_sighting: SightingCallback | None = None,
-                 on_frame: Callable[[int], None] | None = None, backoff: Backoff | None = None) -> None:
+                 on_frame: Callable[[int], None] | None = None, backoff: Backoff | None = None,
+                 on_analysed: AnalysedCallback | None = None) -> None:
         self.camera = camera
         self.settings = settings
         self.sink = sink
@@ -74,8 +82,11 @@ class CameraWorker:
         self.start_time = start_time
         self.on_sighting = on_sighting
         self.on_frame = on_frame
+        self.on_analysed = on_analysed
         self.backoff = backoff or Backoff()
         self.report = WorkerReport(camera.id)
+        # Kept across reconnects: a camera turned or covered while its stream was down is still caught.
+        self.tamper = TamperDetector(check_turned=camera.kind != CameraKind.PTZ)  # PTZ cameras turn on purpose
         self._state_since = utcnow()
         self._last_frame_at: datetime | None = None
         self._last_problem = ""  # the latest failure since the source last worked
@@ -84,7 +95,8 @@ class CameraWorker:
     def _set_state(self, state: CameraState, reason: str = "") -> None:
         if state != self.report.state or reason != self.report.reason:
             self._state_since = utcnow()
-            level = logging.WARNING if state in (CameraState.OFFLINE, CameraState.ERROR) else logging.INFO
+            level = logging.WARNING if state in (CameraState.OFFLINE, CameraState.ERROR, CameraState.TAMPERED) \
+                else logging.INFO
             log.log(level, "camera %s", state.value, extra={"camera": self.camera.id, "reason": reason})
         self.report.state, self.report.reason = state, reason
         self._write_status()
@@ -136,14 +148,20 @@ class CameraWorker:
         last_status = time.monotonic()
         try:
             for frame in source:
-                if self.report.state != CameraState.ONLINE:
-                    self.backoff.reset()
-                    self._last_problem = ""
-                    self._set_state(CameraState.ONLINE)
+                alarm = self.tamper.check(frame.image, frame.timestamp)  # "dark", "covered", ... or None
+                seen = CameraState.TAMPERED if alarm else CameraState.ONLINE
+                if (self.report.state, self.report.reason) != (seen, alarm or ""):
+                    if self.report.state not in (CameraState.ONLINE, CameraState.TAMPERED):  # the source works again
+                        self.backoff.reset()
+                        self._last_problem = ""
+                    self._set_state(seen, alarm or "")
                 self._last_frame_at = frame.timestamp
                 self.report.frames_decoded = decoded_before + source.stats.frames_decoded
                 self.report.frames_analysed = analysed_before + source.stats.frames_analysed
-                self._emit(tracker.update(frame, *self._analyse(analyser, gate, tracker, frame)))
+                objects, plates = self._analyse(analyser, gate, tracker, frame)
+                if self.on_analysed:
+                    self.on_analysed(self.camera, frame, objects, plates)
+                self._emit(tracker.update(frame, objects, plates))
                 if self.on_frame:
                     self.on_frame(frame.index)
                 if time.monotonic() - last_status > STATUS_EVERY_S:
@@ -168,13 +186,16 @@ class CameraWorker:
     def _analyse(self, analyser: FrameAnalyser, gate: MotionGate, tracker: Tracker,
                  frame: Frame) -> tuple[list[Detection], list[PlateObservation]]:
         """Detections for one frame: none on a still scene; objects every ``OBJECT_EVERY`` gated frames (the
-        tracker carries vehicles in between); plates every gated frame, read only where still needed."""
+        tracker carries vehicles in between); plates every gated frame, looked for where the vehicles are and in
+        the whole frame every ``SWEEP_EVERY`` gated frames (a car the object detector misses still shows its
+        plate); read only where still needed."""
         if not gate.should_analyse(frame.image):
             return [], []
-        with_objects = self.report.frames_inferred % OBJECT_EVERY == 0
+        gated = self.report.frames_inferred
         self.report.frames_inferred += 1
+        regions = None if gated % SWEEP_EVERY == 0 else tracker.regions(frame.timestamp)
         try:
-            objects, plate_boxes = analyser.detect(frame.image, objects=with_objects)
+            objects, plate_boxes = analyser.detect(frame.image, objects=gated % OBJECT_EVERY == 0, regions=regions)
             plates = [PlateObservation(box, analyser.read(frame.image, box.box)
                                        if tracker.claim_read(box.box, frame.timestamp) else None)
                       for box in plate_boxes]

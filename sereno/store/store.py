@@ -29,6 +29,20 @@ class StoreError(Exception):
     """The database cannot be opened or migrated; the message names it and says what to check."""
 
 
+def migrated_engine(url: str) -> Engine:
+    """An engine on a database brought to the newest schema, or a StoreError naming the database and the fix."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StoreError(f"cannot open the database {engine.url.render_as_string()}: {reason}. Check the "
+                         "URL (SERENO_DATABASE_URL), that the server is up, or that the file is a Sereno "
+                         "database (move a damaged file away to start a new one).") from exc
+    return engine
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -43,16 +57,7 @@ class Store:
 
     @classmethod
     def open_url(cls, url: str) -> Store:
-        engine = make_engine(url)
-        try:
-            upgrade(engine)
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise StoreError(f"cannot open the database {engine.url.render_as_string()}: {reason}. Check the "
-                             "URL (SERENO_DATABASE_URL), that the server is up, or that the file is a Sereno "
-                             "database (move a damaged file away to start a new one).") from exc
-        return cls(engine)
+        return cls(migrated_engine(url))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

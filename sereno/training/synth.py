@@ -322,7 +322,7 @@ def render_plate(layout: Layout, drawn: str, rng: np.random.Generator, height: i
         band_bottom = int(height * rng.uniform(0.2, 0.26))
         cv2.rectangle(plate, (0, 0), (width, band_bottom), (20, 60, 170), -1)
         name = "BRASIL" if layout.region == "br" else "REPUBLICA ARGENTINA"
-        _paste_mask(plate, text_image(name, caption_fonts[4]), (int(width * 0.25), 3, int(width * 0.75),
+        _paste_mask(plate, text_image(name, available_fonts(("DejaVuSans-Bold.ttf", *CAPTION_FONTS))[0]), (int(width * 0.25), 3, int(width * 0.75),
                                                                band_bottom - 3), WHITE, keep_aspect=True)
         top = band_bottom + int(height * 0.04)
     elif layout.headers and rng.random() < 0.9:

@@ -124,6 +124,27 @@ def test_live_mjpeg_streams_moving_jpeg_frames_of_a_looping_camera(api: Api) -> 
 
 
 @needs_video
+def test_a_wall_refreshing_snapshots_records_one_live_view_per_camera_not_one_per_refresh(api: Api) -> None:
+    """A 16-tile wall refreshes each snapshot every 2 s; the ledger gets the view once, and a refusal every time."""
+    with api.client("op") as operator:
+        live_views = lambda: [e for e in api.world.gov.ledger.entries(kind="decision")  # noqa: E731
+                              if e["action"] == "view.live"]
+        before = len(live_views())
+        deadline = time.monotonic() + 30
+        while (first := operator.get("/api/cameras/cam-1/snapshot.jpg")).status_code == 404:
+            assert time.monotonic() < deadline, "the looping camera sent no frame"
+            time.sleep(0.2)
+        assert first.headers["content-type"] == "image/jpeg"
+        for _ in range(5):
+            assert operator.get("/api/cameras/cam-1/snapshot.jpg").status_code == 200
+        assert len(live_views()) == before + 1
+    with api.client("aud") as auditor:
+        for _ in range(2):
+            assert auditor.get("/api/cameras/cam-1/snapshot.jpg").status_code == 403
+        assert [e["outcome"] for e in live_views()[-2:]] == ["refused", "refused"]
+
+
+@needs_video
 def test_a_tablet_sees_a_camera_only_under_a_grant_and_the_feed_ends_when_it_expires(api: Api) -> None:
     device = identity.register_device(api.world.gov, api.world.people["administrator"], "Patrulla 12")
     with api.client("op", device_id=device) as tablet, api.client("sup") as supervisor:

@@ -3,6 +3,7 @@ and a tablet's feed that ends when its supervisor's grant expires (on the govern
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -120,6 +121,26 @@ def test_live_mjpeg_streams_moving_jpeg_frames_of_a_looping_camera(api: Api) -> 
     assert decision["action"] == "view.live" and decision["outcome"] == "allowed" and decision["actor"] == "op"
     with api.client("aud") as auditor:
         refused = auditor.get("/api/cameras/cam-1/live.mjpg")
+        assert refused.status_code == 403 and refused.json()["error"] == "role"
+
+
+@needs_video
+def test_a_large_wall_gets_many_cameras_live_over_one_connection(api: Api) -> None:
+    """Browsers open 6 connections per server: a 16-tile wall takes every camera's frames from one event stream."""
+    with api.client("op") as operator, operator.stream("GET", "/api/wall/stream",
+                                                       params={"camera": ["cam-1", "cam-1"]}) as wall:
+        assert wall.status_code == 200 and wall.headers["content-type"].startswith("text/event-stream")
+        frames = []
+        for kind, data in events(wall):
+            if kind == "frame":
+                assert data["camera"] == "cam-1"
+                frames.append(cv2.imdecode(np.frombuffer(base64.b64decode(data["jpeg"]), np.uint8), cv2.IMREAD_COLOR))
+            if len(frames) == 3:
+                break
+    assert [f.shape for f in frames] == [(240, 320, 3)] * 3
+    assert np.abs(frames[0].astype(int) - frames[2].astype(int)).mean() > 1.0  # the traffic moves
+    with api.client("aud") as auditor:
+        refused = auditor.get("/api/wall/stream", params={"camera": "cam-1"})
         assert refused.status_code == 403 and refused.json()["error"] == "role"
 
 

@@ -45,6 +45,13 @@ def test_a_live_tile_shows_moving_video_and_opens_the_camera(open_page) -> None:
         expect(page.locator(f'.tile[data-camera="{camera}"] .no-signal')).to_be_hidden()
     screenshot(page, "wall")
 
+    page.click('button[data-size="9"]')  # more tiles than browsers open streams: one shared connection
+    garita = page.locator('.tile[data-camera="tij-garita"]')
+    expect(garita.locator(".no-signal")).to_be_hidden()
+    assert garita.locator("img.live").evaluate("img => img.src.startsWith('data:image/jpeg')")
+    assert frames_differ(garita.locator("img.live"))
+    page.click('button[data-size="4"]')
+
     page.click('.tile[data-camera="tij-garita"] .tile-body')
     expect(page).to_have_url("/#/camera/tij-garita")
     expect(page.locator("#camera-live")).to_have_attribute("src", "/api/cameras/tij-garita/live.mjpg?overlay=0")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from sereno.api.auth import Authenticated, ReaderDep, ServicesDep
@@ -25,6 +27,7 @@ from sereno.intel.governed import list_cameras
 
 router = APIRouter(tags=["cameras"])
 
+MAX_WALL_CAMERAS = 16
 POLL_S = 0.04  # how often a stream looks for a newer frame
 RECHECK_SESSION_S = 5.0  # a stream ends soon after its session is revoked (a stolen tablet, a disabled user)
 # A 9- or 16-tile wall refreshes snapshots every 2 s (browsers allow 6 open streams per server): the ledger records
@@ -56,26 +59,37 @@ def _authorize_live(svc: Services, principal: Principal, camera_id: str) -> date
     return grant.expires_at if grant else None
 
 
-async def _frames(svc: Services, request: Request, camera_id: str, overlay: bool,
-                  until: datetime | None) -> AsyncIterator[bytes]:
-    """MJPEG parts as new frames arrive, until the client leaves, the grant ends or the session does."""
-    shown, checked = 0, time.monotonic()
+async def _frames(svc: Services, request: Request, watched: dict[str, datetime | None], overlay: bool,
+                  part: Callable[[str, bytes | None], bytes]) -> AsyncIterator[bytes]:
+    """``part(camera, jpeg)`` for each new frame of the watched cameras (camera -> when its tablet grant ends),
+    until the client leaves or the session ends. A camera whose grant expires gets ``part(camera, None)`` and is
+    dropped; the stream ends with the last one."""
+    shown: dict[str, int] = dict.fromkeys(watched, 0)
+    checked = time.monotonic()
     token = request.state.token
-    while not svc.closing:
-        if until is not None and svc.gov.now() >= until:
-            return  # the grant expired: the feed ends
+    while not svc.closing and watched:
+        for camera_id, until in list(watched.items()):
+            if until is not None and svc.gov.now() >= until:  # the grant expired: that feed ends
+                del watched[camera_id]
+                yield part(camera_id, None)
         if time.monotonic() - checked > RECHECK_SESSION_S:
             checked = time.monotonic()
             try:
                 await to_thread.run_sync(resolve, svc.gov, token)
             except NotAuthenticated:
                 return
-        if svc.frames.version(camera_id) != shown:
-            encoded = await to_thread.run_sync(svc.frames.jpeg, camera_id, overlay)
-            if encoded is not None:
-                shown = encoded[0]
-                yield mjpeg_part(encoded[1])
+        for camera_id in watched:
+            if svc.frames.version(camera_id) != shown[camera_id]:
+                encoded = await to_thread.run_sync(svc.frames.jpeg, camera_id, overlay)
+                if encoded is not None:
+                    shown[camera_id] = encoded[0]
+                    yield part(camera_id, encoded[1])
         await asyncio.sleep(POLL_S)
+
+
+def _wall_event(camera_id: str, jpeg: bytes | None) -> bytes:
+    data = {"camera": camera_id, "jpeg": base64.b64encode(jpeg).decode() if jpeg is not None else None}
+    return f"event: {'frame' if jpeg is not None else 'ended'}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 @router.get("/api/cameras/{camera_id}/live.mjpg", response_class=StreamingResponse,
@@ -85,8 +99,25 @@ async def live(camera_id: str, request: Request, principal: Authenticated, svc: 
     """Live video as MJPEG at the analysis rate, with the analysis boxes and plate text when ``overlay=1``. A
     session on a tablet needs a running feed grant for the camera; the stream ends when it expires."""
     until = await to_thread.run_sync(_authorize_live, svc, principal, camera_id)
-    return StreamingResponse(_frames(svc, request, camera_id, overlay, until),
+    return StreamingResponse(_frames(svc, request, {camera_id: until}, overlay,
+                                     lambda _, jpeg: mjpeg_part(jpeg) if jpeg is not None else b""),
                              media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/api/wall/stream", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def wall_stream(request: Request, principal: Authenticated, svc: ServicesDep,
+                      camera: Annotated[list[str], Query(max_length=MAX_WALL_CAMERAS)],
+                      overlay: bool = False) -> StreamingResponse:
+    """Many cameras live over ONE connection (Server-Sent Events: ``frame`` {camera, jpeg base64}, ``ended``
+    {camera} when a tablet grant runs out). Browsers keep at most 6 connections per server, so a 9- or 16-tile
+    wall cannot hold one MJPEG stream per tile. Each camera is authorised (and recorded) as its live stream is;
+    one refused camera refuses the request."""
+    watched = {}
+    for camera_id in dict.fromkeys(camera):
+        watched[camera_id] = await to_thread.run_sync(_authorize_live, svc, principal, camera_id)
+    return StreamingResponse(_frames(svc, request, watched, overlay, _wall_event), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 

@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { h, fill } from "../dom.js";
 import { onEvent } from "../events.js";
 import { t } from "../i18n.js";
-import { MAX_STREAMS, playLive } from "../live.js";
+import { MAX_STREAMS, playLive, playWall } from "../live.js";
 import { errorBanner, stateBadge } from "../ui.js";
 
 const STORAGE_KEY = "sereno.wall";
@@ -48,12 +48,14 @@ export async function mount(root) {
           onclick: () => { layout.size = size; save(); render(); } }, `${Math.sqrt(size)}×${Math.sqrt(size)}`))),
       h("label.switch", h("input#overlay-toggle", { type: "checkbox", checked: layout.overlay,
         onchange: (e) => { layout.overlay = e.target.checked; save(); render(); } }), t("wall.overlay")),
-      layout.size > MAX_STREAMS ? h("span.hint", t("wall.snapshot_mode")) : null);
+      layout.size > MAX_STREAMS ? h("span.hint", t("wall.shared_stream")) : null);
     grid.dataset.size = String(layout.size);
-    fill(grid, Array.from({ length: layout.size }, (_, index) => tile(index)));
+    const shared = [];  // tiles of a large grid: played together over one connection
+    fill(grid, Array.from({ length: layout.size }, (_, index) => tile(index, shared)));
+    if (shared.length) stops.push(playWall(shared, { overlay: layout.overlay }));
   }
 
-  function tile(index) {
+  function tile(index, shared) {
     const camera = cameraFor(index);
     const picker = h("select.tile-picker", { "aria-label": t("wall.pick"), onchange: (e) => {
       layout.tiles[index] = e.target.value;
@@ -67,11 +69,12 @@ export async function mount(root) {
     // Shown until the first frame arrives (a stopped or offline camera never sends one).
     const signal = h("span.no-signal", t(["online", "starting"].includes(camera.state) ? "wall.connecting"
       : "wall.no_signal"));
-    stops.push(playLive(img, camera.id, { overlay: layout.overlay, stream: layout.size <= MAX_STREAMS,
-      onState: (state) => {
-        signal.hidden = state === "playing";
-        signal.textContent = t("wall.no_signal");
-      } }));
+    const onState = (state) => {
+      signal.hidden = state === "playing";
+      signal.textContent = t("wall.no_signal");
+    };
+    if (layout.size > MAX_STREAMS) shared.push({ img, cameraId: camera.id, onState });
+    else stops.push(playLive(img, camera.id, { overlay: layout.overlay, onState }));
     return h("div.tile", { dataset: { camera: camera.id } }, head,
       h("a.tile-body", { href: `#/camera/${encodeURIComponent(camera.id)}`, title: t("wall.open") }, img, signal,
         h("span.tile-name", camera.name)));

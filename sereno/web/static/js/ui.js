@@ -1,8 +1,18 @@
 // Shared pieces of the pages: refusal and error banners, toasts, state badges, images of evidence.
 
-import { apiUrl } from "./api.js";
-import { h } from "./dom.js";
+import { api, apiUrl } from "./api.js";
+import { fill, h } from "./dom.js";
 import { formatDateTime, formatPercent, t, tOr } from "./i18n.js";
+
+/** GET `path` from the API; on failure `target` shows why (errorBanner) and the answer is undefined. */
+export async function loadOrExplain(target, path) {
+  try {
+    return await api(path);
+  } catch (error) {
+    fill(target, errorBanner(error));
+    return undefined;
+  }
+}
 
 /** A banner for a failed request. Gate refusals show the gate's words and the ledger entry that recorded them. */
 export function errorBanner(error) {

@@ -8,19 +8,14 @@ import { formatDateTime, formatTime, t } from "../i18n.js";
 import { playLive } from "../live.js";
 import { getPurpose, purposeChip, purposeParams } from "../purpose.js";
 import { mayUse } from "../session.js";
-import { errorBanner, stateBadge, emptyState, spinner } from "../ui.js";
+import { emptyState, errorBanner, loadOrExplain, spinner, stateBadge } from "../ui.js";
 
 const WINDOWS_MIN = [15, 60, 360, 1440];
 
 export async function mount(root, { args }) {
   const cameraId = args[0];
-  let cameras;
-  try {
-    cameras = await api("/api/cameras");
-  } catch (error) {
-    fill(root, errorBanner(error));
-    return undefined;
-  }
+  const cameras = await loadOrExplain(root, "/api/cameras");
+  if (!cameras) return undefined;
   const camera = cameras.find((c) => c.id === cameraId);
   if (!camera) {
     fill(root, h("div.banner.error", h("p", t("camera.unknown", { id: cameraId }))));

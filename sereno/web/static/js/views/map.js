@@ -1,25 +1,19 @@
 // The camera map: every camera the person may see, coloured by state, live-updated from `camera` events.
 // Cameras whose location is restricted for this role (or unknown) are listed beside the map, not placed.
 
-import { api } from "../api.js";
 import { h, fill } from "../dom.js";
 import { onEvent } from "../events.js";
 import { formatNumber, t } from "../i18n.js";
 import { addLegend, cameraLayer, cameraPopup, createMap, fitToCameras, isPlaced } from "../map.js";
 import { mayUse, session } from "../session.js";
-import { errorBanner, stateBadge, STATES } from "../ui.js";
+import { STATES, loadOrExplain, stateBadge } from "../ui.js";
 
 export async function mount(root) {
   const mapBox = h("div.map-canvas#camera-map");
   const side = h("aside.map-side");
   fill(root, h("div.map-layout", mapBox, side));
-  let cameras;
-  try {
-    cameras = await api("/api/cameras");
-  } catch (error) {
-    fill(side, errorBanner(error));
-    return undefined;
-  }
+  const cameras = await loadOrExplain(side, "/api/cameras");
+  if (!cameras) return undefined;
   const map = createMap(mapBox, session.config);
   const canWatch = mayUse("camera");
   const layer = cameraLayer(map, cameras, { popup: (camera) => cameraPopup(camera, { canWatch }) });

@@ -1,12 +1,11 @@
 // The video wall: 1, 4, 9 or 16 cameras live, each tile with its camera picker and state badge; the analysis
 // overlay (boxes, plate text) on or off for all. The layout is remembered on this screen. A click opens the camera.
 
-import { api } from "../api.js";
 import { h, fill } from "../dom.js";
 import { onEvent } from "../events.js";
 import { t } from "../i18n.js";
 import { MAX_STREAMS, playLive, playWall } from "../live.js";
-import { errorBanner, stateBadge } from "../ui.js";
+import { loadOrExplain, stateBadge } from "../ui.js";
 
 const STORAGE_KEY = "sereno.wall";
 const SIZES = [1, 4, 9, 16];
@@ -20,13 +19,8 @@ function loadLayout() {
 }
 
 export async function mount(root) {
-  let cameras;
-  try {
-    cameras = await api("/api/cameras");
-  } catch (error) {
-    fill(root, errorBanner(error));
-    return undefined;
-  }
+  const cameras = await loadOrExplain(root, "/api/cameras");
+  if (!cameras) return undefined;
   const layout = loadLayout();
   const grid = h("div.wall-grid#wall-grid");
   const toolbar = h("div.toolbar.wall-toolbar");

@@ -33,7 +33,7 @@ from sereno.config import Settings
 from sereno.domain import Camera, utcnow
 from sereno.video.backoff import Backoff
 from sereno.video.segments import Segment, final_path, partial_path
-from sereno.video.sources import SourceError, describe, file_start_time, is_live, is_loop, local_path, open_options
+from sereno.video.sources import SourceError, describe, file_start_time, is_live, is_loop, local_path, open_source
 
 log = logging.getLogger(__name__)
 
@@ -143,18 +143,6 @@ class SegmentWriter:
         return Segment(self.camera_id, self.start, end, target)
 
 
-def open_input(url: str, timeout_s: float) -> av.container.InputContainer:
-    name = describe(url)
-    network = is_live(url) and not is_loop(url)
-    target = url if network else str(local_path(url))
-    if not network and not Path(target).is_file():
-        raise SourceError(name, "file not found; check the path", retry=False)
-    try:
-        return av.open(target, options=open_options(url, timeout_s), timeout=timeout_s)
-    except (av.error.FFmpegError, OSError) as exc:
-        raise SourceError(name, f"cannot open ({exc})", retry=is_live(url)) from exc
-
-
 @dataclass
 class RecorderStatus:
     """What one camera's recorder is doing (written by its thread, read by the API and the CLI)."""
@@ -220,7 +208,7 @@ class CameraRecorder:
                 # A live stream's time 0 is when it was asked for: the demuxer buffers its first seconds while it
                 # probes the stream, so the first packet is handed over late.
                 opened_at = utcnow()
-                container = open_input(self.url, self.timeout_s)
+                container = open_source(self.url, self.timeout_s)
                 try:
                     if not container.streams.video:
                         raise SourceError(self.name, "no video stream in this source", retry=False)

@@ -92,6 +92,25 @@ def file_start_time(path: Path, container: av.container.InputContainer) -> datet
     return datetime.fromtimestamp(os.stat(path).st_mtime, timezone.utc)
 
 
+def open_source(url: str, timeout_s: float) -> av.container.InputContainer:
+    """Open a camera source for demuxing (analysis and recording alike); SourceError says why it cannot be."""
+    name = describe(url)
+    live = is_live(url)
+    if not live or is_loop(url):
+        path = local_path(url)
+        if not path.is_file():
+            raise SourceError(name, "file not found; check the path", retry=False)
+        target = str(path)
+    else:
+        target = url
+    try:
+        return av.open(target, options=open_options(url, timeout_s), timeout=timeout_s)
+    except av.error.FFmpegError as exc:
+        raise SourceError(name, f"cannot open ({exc.strerror or exc})", retry=live) from exc
+    except OSError as exc:
+        raise SourceError(name, f"cannot open ({exc})", retry=live) from exc
+
+
 @dataclass
 class DecodeStats:
     frames_decoded: int = 0
@@ -139,20 +158,7 @@ class FrameSource:
         self.stream_fps: float | None = None
 
     def _open(self) -> av.container.InputContainer:
-        name = describe(self.url)
-        if not self.live or self.loop:
-            path = local_path(self.url)
-            if not path.is_file():
-                raise SourceError(name, "file not found; check the path", retry=False)
-            target = str(path)
-        else:
-            target = self.url
-        try:
-            return av.open(target, options=open_options(self.url, self.timeout_s), timeout=self.timeout_s)
-        except av.error.FFmpegError as exc:
-            raise SourceError(name, f"cannot open ({exc.strerror or exc})", retry=self.live) from exc
-        except OSError as exc:
-            raise SourceError(name, f"cannot open ({exc})", retry=self.live) from exc
+        return open_source(self.url, self.timeout_s)
 
     def __iter__(self) -> Iterator[Frame]:
         for _ in itertools.count() if self.loop else range(1):

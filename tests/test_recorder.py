@@ -1,9 +1,11 @@
 """The recorder on real video: a file and a real RTSP server cut into MP4 segments that decode and follow each other
 without a gap; an open (or crashed) segment is never listed; a dead camera does not stop the others; the purge
-deletes expired segments but keeps what a case holds; playback through the API passes the gate."""
+deletes expired segments but keeps what a case holds; playback through the API passes the gate; the live view
+taps the same stream."""
 
 from __future__ import annotations
 
+import io
 import socket
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -24,9 +27,10 @@ from sereno.domain import Camera, utcnow
 from sereno.governance import retention
 from sereno.governance.cases import place_hold
 from sereno.video.cameras_file import save_cameras
-from sereno.video.recorder import MAX_DRIFT_S, CameraRecorder, RecorderPool
+from sereno.video.live_mux import Fragment, Init
+from sereno.video.recorder import MAX_DRIFT_S, CameraRecorder, PacketTimes, RecorderPool
 from sereno.video.segments import PARTIAL_SUFFIX, Segment, final_path, format_stamp, list_segments
-from sereno.video.sources import file_start_time
+from sereno.video.sources import LOOP_PAUSE_S, file_start_time
 from tests.api.conftest import CASE, REASON, Api, Served
 from tests.governance_world import STATE, World, build_world
 from tests.realdata import shared_file
@@ -118,8 +122,20 @@ def test_live_rtsp_is_recorded_while_a_dead_camera_retries(settings, rtsp_person
         dead = next(s for s in pool.statuses() if s.camera_id == "dead")
         wait_for(lambda: "retrying in" in dead.reason, "the dead camera's retry")
         assert "cannot open" in dead.reason
+        # The live view taps the same stream: an RTSP camera's H.264 (parameter sets from the SDP) plays too.
+        received: list = []
+        viewer = pool.live("gate").watch(lambda: None)
+        wait_for(lambda: received.extend(viewer.take()) or sum(isinstance(m, Fragment) for m in received) >= 15,
+                 "live fragments")
+        viewer.close()
     finally:
         pool.stop()
+    [init] = [m for m in received if isinstance(m, Init)]
+    assert init.codec.startswith("avc1.") and (init.width, init.height) == (768, 432)
+    video = init.data + b"".join(m.data for m in received if isinstance(m, Fragment))
+    with av.open(io.BytesIO(video), format="mp4") as container:
+        frames = list(container.decode(video=0))
+    assert len(frames) >= 14 and frames[0].key_frame
     after = utcnow()
     assert not any(folder.rglob(f"*{PARTIAL_SUFFIX}"))  # stopping closes the open segment cleanly
     segments = list_segments(settings.media_path, "gate", *EVER)
@@ -128,6 +144,20 @@ def test_live_rtsp_is_recorded_while_a_dead_camera_retries(settings, rtsp_person
     assert before - drift <= segments[0].start and segments[-1].end <= after + drift
     assert all(frames_in(s.path) >= 1 for s in segments)
     assert all(0.9 <= s.seconds <= 1.6 for s in segments[:-1])  # cut at the first keyframe after one second
+
+
+def test_the_passes_of_a_demo_loop_follow_each_other_after_the_analysis_pause() -> None:
+    times = PacketTimes("loop", Fraction(1, 1000))
+    stamps = []
+    for _ in range(2):
+        times.next_pass(LOOP_PAUSE_S)  # the analysis pauses as long: the overlay stays on the same moment
+        for dts in range(1000, 2000, 100):  # a file whose timestamps start at 1 s
+            packet = av.Packet(b"frame")
+            packet.dts = packet.pts = dts
+            packet.duration = 100
+            stamps.append(times.fix(packet)[0])
+    assert stamps[:10] == list(range(0, 1000, 100))  # the first pass starts at 0, without a pause
+    assert stamps[10:] == list(range(4000, 5000, 100))  # 1 s of video, then 3 s of pause
 
 
 RECORD_A_LOOP = """

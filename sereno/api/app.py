@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 WEB = Path(__file__).resolve().parents[1] / "web" / "static"
 ROUTERS = ("session", "cameras", "events", "search", "sightings", "alerts", "hotlists", "cases", "audit",
-           "reports", "feeds", "recordings")
+           "reports", "feeds", "recordings", "live_video")
 
 
 def create_app(settings: Settings, *, workers: bool = False,

@@ -1,4 +1,5 @@
-"""Live view: the latest analysed frame of each camera, as JPEG, with the analysis overlay on request.
+"""Live view: the latest analysed frame of each camera, as JPEG, with the analysis overlay on request; and the
+overlay alone (``overlay_json``), which the browser draws over the video of the recording stream.
 
 The camera workers hand every analysed frame to ``FrameHub.publish`` (the worker's ``on_analysed`` hook): that
 only keeps a reference, so a camera nobody watches costs nothing here. A watcher asks for ``jpeg(camera,
@@ -12,6 +13,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import cv2
 import numpy as np
@@ -118,6 +120,22 @@ def draw_overlay(frame: LiveFrame) -> np.ndarray:
         text = f"{p.read.text} {p.read.confidence:.2f}" if p.read else "plate"
         _label(image, text, x1, y2 + int(24 * scale) + 4, COLOURS["plate"], scale)
     return image
+
+
+def epoch_ms(at: datetime) -> float:
+    return round(at.timestamp() * 1000, 1)
+
+
+def overlay_json(frame: LiveFrame) -> dict[str, Any]:
+    """What the analysis found in a frame, for drawing over the video: boxes in the analysed frame's pixels (its
+    ``width`` and ``height``), ``at`` its stream time (ms since 1970) to match the video's."""
+    height, width = frame.image.shape[:2]
+    return {"type": "overlay", "at": epoch_ms(frame.at), "width": width, "height": height,
+            "objects": [{"label": d.label, "score": round(d.score, 2), "box": [round(v, 1) for v in d.box]}
+                        for d in frame.objects],
+            "plates": [{"text": p.read.text if p.read else None,
+                        "confidence": round(p.read.confidence, 2) if p.read else None,
+                        "box": [round(v, 1) for v in p.detection.box]} for p in frame.plates]}
 
 
 def mjpeg_part(jpeg: bytes) -> bytes:

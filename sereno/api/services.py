@@ -1,5 +1,6 @@
 """What the API's routes share for the life of the process: the governance, the store, the camera list, the event
-hub, the live frames, and (under ``sereno serve``) the camera workers that feed the last two."""
+hub, the live frames, and (under ``sereno serve``) the camera workers and recorders that feed the last two and the
+live video."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sereno.store import Store
 from sereno.store.mapping import row_to_sighting
 from sereno.store.tables import SightingRow
 from sereno.video.cameras_file import load_cameras
+from sereno.video.live_mux import LiveFeed
 from sereno.video.recorder import RecorderPool
 
 
@@ -127,6 +129,10 @@ class Services:
         self.recorder = RecorderPool(self.settings, cameras, self.runner.stop_event)
         self.recorder.start()
         return len(self.runner.workers)
+
+    def live_feed(self, camera_id: str) -> LiveFeed | None:
+        """The camera's video from its recording stream for the live view, when this process records it."""
+        return self.recorder.live(camera_id) if self.recorder is not None else None
 
     def recording(self, camera: Camera) -> bool:
         """Whether this process is recording the camera's video now (for playback of segments)."""

@@ -101,7 +101,7 @@ class WarrantScope:
         if self.end <= self.start:
             raise GovernanceError("the warrant's time window ends before it starts")
         if not self.cameras and self.area is None:
-            raise GovernanceError("a warrant names cameras (--camera) or an area (--area)")
+            raise GovernanceError("a warrant must name its cameras or an area (CLI: --camera or --area)")
 
 
 def _add_warrant(gov: Governance, actor: Principal, case: CaseInfo, capability: Capability, scope: WarrantScope,

@@ -55,7 +55,9 @@ class FeedGrantRow(Base):
 class FeedGrant:
     id: str
     camera_id: str
+    user_id: str
     username: str
+    agency_id: str
     device_id: str
     minutes: int
     reason: str
@@ -70,9 +72,10 @@ class FeedGrant:
 
 
 def _grant(row: FeedGrantRow) -> FeedGrant:
-    return FeedGrant(id=row.id, camera_id=row.camera_id, username=row.username, device_id=row.device_id,
-                     minutes=row.minutes, reason=row.reason, status=row.status, requested_at=row.requested_at,
-                     decided_by=row.decided_by, decided_at=row.decided_at, expires_at=row.expires_at)
+    return FeedGrant(id=row.id, camera_id=row.camera_id, user_id=row.user_id, username=row.username,
+                     agency_id=row.agency_id, device_id=row.device_id, minutes=row.minutes, reason=row.reason,
+                     status=row.status, requested_at=row.requested_at, decided_by=row.decided_by,
+                     decided_at=row.decided_at, expires_at=row.expires_at)
 
 
 def request_feed(gov: Governance, actor: Principal, camera_id: str, minutes: int, reason: str) -> FeedGrant:

@@ -6,6 +6,8 @@ keyframe after the segment length (so each one plays on its own) and are written
 (``frag_keyframe``): a ``.partial`` file is renamed to its final name (``sereno.video.segments``) once closed, and a
 crash leaves only a ``.partial``, which no listing shows but which still plays up to its last fragment.
 
+Each camera's ``LiveFeed`` (``sereno.video.live_mux``) gets the same packets, for the live view in the browser.
+
 Only the video stream is kept: recording what people say in the street is an interception of communications,
 which no camera policy here authorises.
 
@@ -32,8 +34,10 @@ import av.error
 from sereno.config import Settings
 from sereno.domain import Camera, utcnow
 from sereno.video.backoff import Backoff
+from sereno.video.live_mux import LiveFeed
 from sereno.video.segments import Segment, final_path, partial_path
-from sereno.video.sources import SourceError, describe, file_start_time, is_live, is_loop, local_path, open_source
+from sereno.video.sources import (LOOP_PAUSE_S, SourceError, describe, file_start_time, is_live, is_loop, local_path,
+                                  open_source)
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,9 @@ def recording_source(camera: Camera) -> str | None:
 
 class PacketTimes:
     """Decode timestamps (``dts``) a muxer accepts: counted from 0 at the first packet, continuing across the
-    passes of a looped file, filled in where the demuxer gives none (an RTSP stream's first packet), and nudged
-    forward when a camera repeats one. A jump back of more than ``MAX_STEP_BACK_S`` raises ``SourceError``."""
+    passes of a looped file (after a pause, when asked), filled in where the demuxer gives none (an RTSP stream's
+    first packet), and nudged forward when a camera repeats one. A jump back of more than ``MAX_STEP_BACK_S``
+    raises ``SourceError``."""
 
     def __init__(self, source: str, time_base: Fraction) -> None:
         self.source = source
@@ -67,9 +72,11 @@ class PacketTimes:
         self.duration = 0
         self.shift = 0
         self.pass_start = True
+        self.pause = 0
 
-    def next_pass(self) -> None:
+    def next_pass(self, pause_s: float = 0.0) -> None:
         self.pass_start = True
+        self.pause = int(pause_s / self.time_base) if self.last is not None else 0
 
     def following(self) -> int:
         """The decode time right after the last packet."""
@@ -80,7 +87,7 @@ class PacketTimes:
             dts = self.following()
         else:
             if self.pass_start:
-                self.shift, self.pass_start = self.following() - packet.dts, False
+                self.shift, self.pass_start = self.following() + self.pause - packet.dts, False
             dts = packet.dts + self.shift
         if self.last is not None and dts <= self.last:
             if (self.last - dts) * self.time_base > MAX_STEP_BACK_S:
@@ -157,8 +164,9 @@ class RecorderStatus:
 
 class CameraRecorder:
     def __init__(self, camera_id: str, url: str, media_root: Path, segment_s: float, stop: threading.Event,
-                 timeout_s: float = 10.0, backoff: Backoff | None = None) -> None:
+                 timeout_s: float = 10.0, backoff: Backoff | None = None, live: LiveFeed | None = None) -> None:
         self.camera_id, self.url, self.media_root = camera_id, url, Path(media_root)
+        self.live = live or LiveFeed(camera_id)
         self.segment = timedelta(seconds=segment_s)
         self.stop, self.timeout_s = stop, timeout_s
         self.backoff = backoff or Backoff()
@@ -214,6 +222,7 @@ class CameraRecorder:
                         raise SourceError(self.name, "no video stream in this source", retry=False)
                     stream = container.streams.video[0]
                     if stream.codec_context.name not in MP4_CODECS:
+                        self.live.unavailable(f"{stream.codec_context.name} video is not recorded")
                         raise SourceError(self.name, f"its {stream.codec_context.name} video cannot be recorded "
                                                      "without re-encoding; set the camera to send H.264 or H.265",
                                           retry=False)
@@ -221,7 +230,10 @@ class CameraRecorder:
                     if clock is None or times is None:
                         origin = opened_at if live else file_start_time(local_path(self.url), container)
                         clock, times = StreamClock(origin, time_base, live), PacketTimes(self.name, time_base)
-                    times.next_pass()
+                    # The analysis pauses between the passes of a demo loop: so does the recording, which keeps
+                    # the live view's picture and the analysis overlay at the same moment of the clip.
+                    times.next_pass(LOOP_PAUSE_S if is_loop(self.url) else 0.0)
+                    self.live.connect(stream, clock.at)
                     for packet in container.demux(stream):
                         if packet.size == 0:  # the demuxer's end-of-stream marker
                             continue
@@ -237,6 +249,7 @@ class CameraRecorder:
                         if writer is None:
                             writer = SegmentWriter(self.media_root, self.camera_id, stream, clock.at(dts), dts)
                             self.status.recording, self.status.reason = True, ""
+                        self.live.feed(packet, dts, pts)  # before write(), which retimes the packet
                         writer.write(packet, dts, pts)
                         if self.stop.is_set():
                             return
@@ -246,6 +259,7 @@ class CameraRecorder:
                 finally:
                     container.close()
         finally:
+            self.live.disconnect()
             if writer is not None and clock is not None and times is not None:
                 self._closed(writer.close(clock.at(times.following())))
 
@@ -274,6 +288,11 @@ class RecorderPool:
         deadline = time.monotonic() + timeout_s
         for thread in self.threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+
+    def live(self, camera_id: str) -> LiveFeed | None:
+        """The camera's live feed from its recording stream, or None when it is not recorded."""
+        recorder = self.recorders.get(camera_id)
+        return recorder.live if recorder is not None else None
 
     def recording(self, camera_id: str) -> bool:
         recorder = self.recorders.get(camera_id)

@@ -80,10 +80,24 @@ def test_the_border_camera_alerts_the_operator_when_the_hotlisted_car_passes(ope
     assert page.errors == []
 
 
+def feed_request_polls(page) -> list[str]:  # noqa: ANN001
+    """The GET /api/feed-requests the page makes from now on (how it would learn a decision without events)."""
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if r.method == "GET" and "/api/feed-requests" in r.url else None)
+    return polls
+
+
 def test_tablet_feed_is_granted_by_a_supervisor_and_ends_when_the_grant_expires(open_page, site) -> None:
+    """The request reaches the supervisor's open page, and the approval and the grant's end reach the tablet, on
+    the event stream: neither page asks the API again (the tablet's fallback poll runs only while its event
+    stream is down), and the tablet's own clock never reaches the end, only the server's."""
+    supervisor = open_page("supervisora")
+    supervisor.goto("/#/cases")
+    expect(supervisor.locator("#feed-requests .empty")).to_be_visible()
+    supervisor_polls = feed_request_polls(supervisor)
+
     tablet_id = site.register_tablet("Patrulla 7")
     tablet = open_page("operador", viewport=TABLET, device=tablet_id)
-    tablet.clock.install()  # the page's clock, moved forward with the server's below
     tablet.goto("/#/tablet")
     tablet.reload()
     expect(tablet.locator("#near-alerts")).to_be_visible()
@@ -94,20 +108,21 @@ def test_tablet_feed_is_granted_by_a_supervisor_and_ends_when_the_grant_expires(
     tablet.select_option("#feed-camera", "tij-garita")
     tablet.select_option("#feed-minutes", "1")
     tablet.fill("#feed-reason", "persecución de un vehículo robado hacia la garita")
+    tablet_polls = feed_request_polls(tablet)
     tablet.click("#feed-request")
     expect(tablet.locator("#feed-status .waiting")).to_be_visible()
     # Without a grant the tablet's session gets no live video.
     assert tablet.request.get("/api/cameras/tij-garita/snapshot.jpg").status == 403
 
-    supervisor = open_page("supervisora")
-    supervisor.goto("/#/cases")
     request = supervisor.locator("#feed-requests .request-card").first
     expect(request).to_contain_text("operador → tij-garita")
+    expect(supervisor.locator(".toast", has_text="operador pide ver la cámara tij-garita")).to_be_visible()
     request.locator("button.confirm").click()
     expect(supervisor.locator("#feed-requests .empty")).to_be_visible()
 
-    live = tablet.locator("#feed-live")
-    tablet.wait_for_function("img => img && img.naturalWidth > 0", arg=live.element_handle(), timeout=30_000)
+    # The feed plays the camera's recording stream in a <video> whose clock advances.
+    tablet.wait_for_function("() => (document.querySelector('#feed-live video')?.currentTime || 0) > 1",
+                             timeout=30_000)
     expect(tablet.locator("#feed-countdown")).to_contain_text("El permiso vence en")
     screenshot(tablet, "tablet")
 
@@ -126,11 +141,36 @@ def test_tablet_feed_is_granted_by_a_supervisor_and_ends_when_the_grant_expires(
 
     threading.Thread(target=watch, daemon=True).start()
     assert opened.wait(timeout=20), "the live stream did not open under the grant"
-    site.clock.offset += timedelta(minutes=2)
-    tablet.clock.fast_forward("02:00")
+    site.clock.offset += timedelta(minutes=2)  # the page's countdown still shows about a minute left
     expect(tablet.locator("#feed-expired")).to_contain_text("El permiso expiró")
     expect(tablet.locator("#feed-live")).to_have_count(0)
     assert ended.wait(timeout=20), "the live stream went on after the grant expired"
     after = tablet.request.get("/api/cameras/tij-garita/snapshot.jpg")
     assert (after.status, after.json()["error"]) == (403, "needs_feed_grant")
+    assert tablet_polls == [] and supervisor_polls == []
     assert tablet.errors == [] and supervisor.errors == []
+
+
+def test_a_tablet_without_its_event_stream_still_hears_the_decision_by_a_slow_poll(open_page, site) -> None:
+    tablet = open_page("operador", viewport=TABLET, device=site.register_tablet("Patrulla 9"))
+    tablet.route("**/api/events*", lambda route: route.abort())  # the event stream cannot get through
+    tablet.clock.install()  # the page's clock, to bring the fallback poll forward
+    tablet.goto("/#/tablet")
+    tablet.reload()
+    expect(tablet.locator("body.stream-lost")).to_have_count(1)  # the page says live updates may be late
+    tablet.select_option("#feed-camera", "tij-garita")
+    tablet.fill("#feed-reason", "apoyo a una unidad en la garita, vehículo sospechoso")
+    with tablet.expect_response("**/api/feed-requests") as asked:
+        tablet.click("#feed-request")
+    expect(tablet.locator("#feed-status .waiting")).to_be_visible()
+    polls = feed_request_polls(tablet)
+
+    supervisor = open_page("supervisora")
+    approved = supervisor.request.post(f"/api/feed-requests/{asked.value.json()['id']}/approve",
+                                       headers={"X-Sereno": "1"}, data={"reason": "apoyo en curso"})
+    assert approved.ok, approved.text()
+    expect(tablet.locator("#feed-status .waiting")).to_be_visible()  # no event can tell it
+    tablet.clock.fast_forward("00:31")  # past the fallback poll's 30 s
+    expect(tablet.locator("#feed-live")).to_have_count(1)
+    assert polls, "the tablet learnt of the decision without asking"
+    assert tablet.errors == []

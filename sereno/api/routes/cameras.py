@@ -30,10 +30,10 @@ router = APIRouter(tags=["cameras"])
 MAX_WALL_CAMERAS = 16
 POLL_S = 0.04  # how often a stream looks for a newer frame
 RECHECK_SESSION_S = 5.0  # a stream ends soon after its session is revoked (a stolen tablet, a disabled user)
-# A 9- or 16-tile wall refreshes snapshots every 2 s (browsers allow 6 open streams per server): the ledger records
-# the session's live view of a camera once per this many seconds, not every refresh. The session itself is still
-# checked on every request, and a tablet grant's end still ends the view.
-SNAPSHOT_DECISION_REUSE_S = 300.0
+# Snapshots refreshed and live video players reconnecting: the ledger records the session's live view of a camera
+# once per this many seconds, not at every request. The session itself is still checked on every request, and a
+# tablet grant's end still ends the view.
+LIVE_DECISION_REUSE_S = 300.0
 
 
 @router.get("/api/config")
@@ -57,6 +57,17 @@ def _authorize_live(svc: Services, principal: Principal, camera_id: str) -> date
         raise ApiError(404, "not_found", f"no camera {camera_id!r}; see GET /api/cameras")
     _, grant = authorize_live(svc.gov, principal, camera_id, camera.agency or installation_agency(svc.gov))
     return grant.expires_at if grant else None
+
+
+def authorize_live_reusing(svc: Services, principal: Principal, camera_id: str) -> datetime | None:
+    """``_authorize_live``, its recorded decision reused by the same session for ``LIVE_DECISION_REUSE_S`` (a wall
+    refreshing snapshots, a player reconnecting); a grant's end is still checked every time."""
+    key = (principal.session_id, camera_id)
+    reuse_until, grant_end = svc.live_views.get(key, (0.0, None))
+    if time.monotonic() >= reuse_until or (grant_end is not None and svc.gov.now() >= grant_end):
+        grant_end = _authorize_live(svc, principal, camera_id)
+        svc.live_views[key] = (time.monotonic() + LIVE_DECISION_REUSE_S, grant_end)
+    return grant_end
 
 
 async def _frames(svc: Services, request: Request, watched: dict[str, datetime | None], overlay: bool,
@@ -125,11 +136,7 @@ async def wall_stream(request: Request, principal: Authenticated, svc: ServicesD
             responses={200: {"content": {"image/jpeg": {}}}})
 def snapshot(camera_id: str, principal: Authenticated, svc: ServicesDep, overlay: bool = False) -> Response:
     """The latest frame as one JPEG (same rule as the live stream)."""
-    key = (principal.session_id, camera_id)
-    reuse_until, grant_end = svc.live_views.get(key, (0.0, None))
-    if time.monotonic() >= reuse_until or (grant_end is not None and svc.gov.now() >= grant_end):
-        grant_end = _authorize_live(svc, principal, camera_id)
-        svc.live_views[key] = (time.monotonic() + SNAPSHOT_DECISION_REUSE_S, grant_end)
+    authorize_live_reusing(svc, principal, camera_id)
     encoded = svc.frames.jpeg(camera_id, overlay)
     if encoded is None:
         raise ApiError(404, "no_frame", f"camera {camera_id} has sent no frame yet; see its state in GET /api/cameras")

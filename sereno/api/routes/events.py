@@ -1,6 +1,7 @@
 """``GET /api/events``: Server-Sent Events. ``camera`` events (state changes) go to every logged-in client;
 ``alert`` events only to the roles that watch alerts, for the cameras they may read, after the gate allowed the
-stream (one decision when it opens, and one access entry per alert handed out)."""
+stream (one decision when it opens, and one access entry per alert handed out); feed grant events
+(``sereno/api/feed_events.py``) only to the officer's tablet and the supervisors of the officer's agency."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
 
 from sereno.api.auth import Authenticated, ServicesDep
-from sereno.api.events import CLOSED, Event
+from sereno.api.events import CLOSED, Event, Viewer
 from sereno.api.services import Services
 from sereno.governance import Action, NotAuthenticated, Principal, Purpose, authorize
 from sereno.governance.identity import resolve
@@ -42,6 +43,11 @@ def _alert_cameras(svc: Services, principal: Principal, reason: str) -> tuple[fr
     return frozenset(cameras), {"alerts": True, "ledger_seq": decision.ledger_seq}
 
 
+def _viewer(principal: Principal) -> Viewer:
+    return Viewer(principal.user_id, principal.device_id, principal.agency_id,
+                  approver=principal.role in RULES[Action.APPROVE_WIDE_SEARCH].roles)
+
+
 def _record_delivery(svc: Services, principal: Principal, decision_seq: int | None, event: Event) -> None:
     try:
         svc.gov.ledger.append(Kind.ACCESS, principal, action=Action.VIEW_ALERTS.value, outcome="returned",
@@ -54,7 +60,7 @@ def _record_delivery(svc: Services, principal: Principal, decision_seq: int | No
 
 async def _stream(svc: Services, principal: Principal, token: str, cameras: frozenset[str] | None, hello: dict,
                   last_event_id: int | None) -> AsyncIterator[bytes]:
-    sub = svc.events.subscribe(cameras, last_event_id)
+    sub = svc.events.subscribe(cameras, last_event_id, _viewer(principal))
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
         yield Event(0, "hello", hello).encode()
@@ -83,9 +89,10 @@ async def events(request: Request, principal: Authenticated, svc: ServicesDep,
                  reason: str = STANDING_ALERTS_REASON,
                  last_event_id: Annotated[int | None, Header()] = None) -> StreamingResponse:
     """Server-Sent Events: ``hello`` (whether alerts are on for this client), ``alert`` (an alert with its
-    sighting: see GET /api/alerts) and ``camera`` ({id, state, reason, since, last_frame_at}). ``reason``: why you
-    watch alerts (default: the standing duty of watching hotlist alerts). Reconnect with ``Last-Event-ID`` to get
-    what you missed."""
+    sighting: see GET /api/alerts), ``camera`` ({id, state, reason, since, last_frame_at}) and, for a tablet's own
+    feed requests and the supervisors who decide them, ``feed_request``, ``feed_decision`` and ``feed_expired``
+    (the grant: see GET /api/feed-requests). ``reason``: why you watch alerts (default: the standing duty of
+    watching hotlist alerts). Reconnect with ``Last-Event-ID`` to get what you missed."""
     cameras, hello = await to_thread.run_sync(_alert_cameras, svc, principal, reason)
     return StreamingResponse(_stream(svc, principal, request.state.token, cameras, hello, last_event_id),
                              media_type="text/event-stream",

@@ -3,6 +3,8 @@
 
 export const LANGUAGES = ["es-MX", "en"];
 const STORAGE_KEY = "sereno.lang";
+// Mexican offices write times on the 24-hour clock (CLDR's es-MX default is 12 h); English keeps its own clock.
+const HOUR_CYCLES = { "es-MX": "h23" };
 
 let lang = LANGUAGES.includes(localStorage.getItem(STORAGE_KEY)) ? localStorage.getItem(STORAGE_KEY) : "es-MX";
 let texts = {};
@@ -28,6 +30,9 @@ export async function setLanguage(code) {
 }
 
 export const currentLanguage = () => lang;
+
+/** Intl.DateTimeFormat for the chosen language (and its clock) with `options`. */
+export const dateTimeFormat = (options) => new Intl.DateTimeFormat(lang, { hourCycle: HOUR_CYCLES[lang], ...options });
 
 /**
  * The text for `key` in the current language, with {name} placeholders filled from `vars`. With a number `n`,
@@ -62,7 +67,7 @@ export function formatPercent(fraction) {
 export function formatDateTime(value, options = { dateStyle: "medium", timeStyle: "medium" }) {
   if (!value) return "—";
   const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? String(value) : new Intl.DateTimeFormat(lang, options).format(date);
+  return Number.isNaN(date.getTime()) ? String(value) : dateTimeFormat(options).format(date);
 }
 
 export const formatTime = (value) => formatDateTime(value, { timeStyle: "medium" });

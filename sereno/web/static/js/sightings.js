@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { h, fill } from "./dom.js";
 import { formatDateTime, formatNumber, formatPercent, t } from "./i18n.js";
+import { dateTimeField } from "./datetime.js";
 import { purposeParams } from "./purpose.js";
 import { emptyState, errorBanner, evidenceImage, sightingCard } from "./ui.js";
 
@@ -44,23 +45,22 @@ async function openSighting(id, purpose, cameraName) {
   }
 }
 
-/** Local `datetime-local` input value for a Date. */
-export function localInputValue(date) {
-  const shifted = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-  return shifted.toISOString().slice(0, 16);
-}
-
-/** Since/until inputs, preset to the last `hours`; `read()` gives ISO strings (UTC). */
+/** Since/until fields, preset to the last `hours`, in the chosen language's format (datetime.js). `read()` gives
+ * ISO strings (UTC), or throws an Error saying which field is wrong and how to write it. */
 export function timeWindow(hours, prefix) {
-  const until = h(`input#${prefix}-until`, { type: "datetime-local", value: localInputValue(new Date()) });
-  const since = h(`input#${prefix}-since`, { type: "datetime-local",
-    value: localInputValue(new Date(Date.now() - hours * 3600000)) });
+  const since = dateTimeField({ id: `${prefix}-since`, label: t("search.since"),
+    value: new Date(Date.now() - hours * 3600000) });
+  const until = dateTimeField({ id: `${prefix}-until`, label: t("search.until"), value: new Date() });
   return {
-    element: h("div.time-window", h("label", t("search.since"), since), h("label", t("search.until"), until)),
-    read: () => ({
-      since: since.value ? new Date(since.value).toISOString() : undefined,
-      // the "until" minute is inclusive: a sighting a few seconds after the typed minute still counts
-      until: until.value ? new Date(new Date(until.value).getTime() + 59999).toISOString() : undefined,
-    }),
+    element: h("div.time-window", h("label", t("search.since"), since.element),
+      h("label", t("search.until"), until.element)),
+    read: () => {
+      const [from, to] = [since.read(), until.read()];
+      return {
+        since: from?.toISOString(),
+        // the "until" minute is inclusive: a sighting a few seconds after the typed minute still counts
+        until: to ? new Date(to.getTime() + 59999).toISOString() : undefined,
+      };
+    },
   };
 }

@@ -14,15 +14,17 @@ export async function loadOrExplain(target, path) {
   }
 }
 
-/** A banner for a failed request. Gate refusals show the gate's words and the ledger entry that recorded them. */
+/** A banner for a failed request. Gate refusals show the gate's words and the ledger entry that recorded them (its
+ * number as the ledger writes it, without digit grouping: a supervisor types it to approve). */
 export function errorBanner(error) {
   if (error?.message === "cancelled") return h("p.muted", t("purpose.cancelled"));
   if (error?.refused) {
     return h("div.banner.refused", { role: "alert", dataset: { code: error.code } },
       h("strong", t("refusal.title"), ": ", tOr("refusal_code." + error.code, error.code)),
       h("p.refusal-message", error.message),
-      error.ledgerSeq != null ? h("p.refusal-ledger", t("refusal.ledger", { seq: error.ledgerSeq })) : null,
-      error.code === "needs_approval" ? h("p.hint", t("refusal.needs_approval", { seq: error.ledgerSeq ?? "?" })) : null);
+      error.ledgerSeq != null ? h("p.refusal-ledger", t("refusal.ledger", { seq: String(error.ledgerSeq) })) : null,
+      error.code === "needs_approval"
+        ? h("p.hint", t("refusal.needs_approval", { seq: String(error.ledgerSeq ?? "?") })) : null);
   }
   return h("div.banner.error", { role: "alert" }, h("strong", t("error.title")), h("p", error?.message || String(error)));
 }

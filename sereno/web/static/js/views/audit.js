@@ -61,7 +61,8 @@ async function loadEntries(box, after) {
     h("div.pager",
       newest < answer.total ? h("button.secondary.small", { type: "button",
         onclick: () => loadEntries(box, newest) }, "← ", t("audit.newer")) : h("span"),
-      h("span.muted", rows.length ? t("audit.range", { from: rows[rows.length - 1].seq, to: newest }) : ""),
+      h("span.muted", rows.length
+        ? t("audit.range", { from: String(rows[rows.length - 1].seq), to: String(newest) }) : ""),
       after > 0 ? h("button.secondary.small", { type: "button",
         onclick: () => loadEntries(box, Math.max(0, after - PAGE)) }, t("audit.older"), " →") : h("span")));
   } catch (error) {

@@ -5,7 +5,7 @@ import { api, apiUrl } from "../api.js";
 import { h, fill } from "../dom.js";
 import { onEvent } from "../events.js";
 import { formatDateTime, formatTime, t } from "../i18n.js";
-import { playLive } from "../live.js";
+import { playVideo, signalText } from "../live.js";
 import { getPurpose, purposeChip, purposeParams } from "../purpose.js";
 import { mayUse } from "../session.js";
 import { emptyState, errorBanner, loadOrExplain, spinner, stateBadge } from "../ui.js";
@@ -21,15 +21,15 @@ export async function mount(root, { args }) {
     fill(root, h("div.banner.error", h("p", t("camera.unknown", { id: cameraId }))));
     return undefined;
   }
-  const img = h("img.live.large#camera-live", { alt: t("wall.live_of", { name: camera.name }) });
   const badge = h("span", stateBadge(camera.state, camera.reason));
-  let overlay = false;
-  let stopLive = playLive(img, camera.id);
-  const overlayBox = h("input#camera-overlay", { type: "checkbox", onchange: (e) => {
-    overlay = e.target.checked;
-    stopLive();
-    stopLive = playLive(img, camera.id, { overlay });
+  const signal = h("span.no-signal", t(signalText("connecting", camera)));
+  const frame = h("div.live-frame#camera-live", { "aria-label": t("wall.live_of", { name: camera.name }) }, signal);
+  const live = playVideo(frame, camera.id, { onState: (state) => {
+    signal.hidden = state === "playing";
+    signal.textContent = t(signalText(state, camera));
   } });
+  const overlayBox = h("input#camera-overlay", { type: "checkbox",
+    onchange: (e) => live.setOverlay(e.target.checked) });
 
   const recordings = h("div.recordings#recordings");
   const player = h("video#recording-player", { controls: true, hidden: true, preload: "metadata" });
@@ -59,7 +59,7 @@ export async function mount(root, { args }) {
       h("h1", camera.name), badge,
       h("label.switch", overlayBox, t("wall.overlay"))),
     h("div.camera-main",
-      h("div.live-frame", img),
+      frame,
       h("aside.camera-info",
         h("dl",
           h("dt", t("camera.id")), h("dd", camera.id),
@@ -78,7 +78,7 @@ export async function mount(root, { args }) {
   });
   return () => {
     stopEvents();
-    stopLive();
+    live.stop();
     player.removeAttribute("src");
   };
 }

@@ -1,23 +1,27 @@
 // Cases and warrants (investigators, supervisors); supervisors also approve wide searches (by the ledger entry
-// number of the refused request) and officers' camera feed requests, and load hotlists.
+// number of the refused request) and officers' camera feed requests (they arrive live), and load hotlists.
 
 import { api } from "../api.js";
+import { dateTimeField } from "../datetime.js";
 import { h, fill } from "../dom.js";
+import { onEvent } from "../events.js";
 import { formatDateTime, t } from "../i18n.js";
 import { session } from "../session.js";
+import { beep } from "../sound.js";
 import { emptyState, errorBanner, toast } from "../ui.js";
-import { localInputValue } from "../sightings.js";
 
 const CAPABILITIES = ["face_search", "face_watchlist", "extended_retention", "cross_agency_sharing"];
 
 export async function mount(root, { args }) {
   const supervisor = session.user.role === "supervisor";
   const main = h("div.cases-main");
+  const cleanups = [];
   fill(root, h("div.cases-page", h("div.page-head", h("h1", t("cases.title"))),
     h("div.cases-layout", main,
-      supervisor ? h("aside.cases-side", feedRequestsPanel(), approvalsPanel(), hotlistsPanel()) : null)));
+      supervisor ? h("aside.cases-side", feedRequestsPanel(cleanups), approvalsPanel(), hotlistsPanel()) : null)));
   if (args[0]) await caseDetail(main, args[0]);
   else await caseList(main);
+  return () => cleanups.forEach((cleanup) => cleanup());
 }
 
 async function caseList(box) {
@@ -79,12 +83,20 @@ async function caseDetail(box, number) {
 function warrantForm(number) {
   const field = (name, attrs = {}) => h("label", t("warrant." + name), h(`input#warrant-${name}`,
     { name, required: true, ...attrs }));
-  const now = new Date();
+  const now = Date.now();
+  const dates = Object.fromEntries([["start", now - 86400000], ["end", now], ["valid_until", now + 7 * 86400000]]
+    .map(([name, at]) => [name, dateTimeField({ id: `warrant-${name}`, label: t("warrant." + name),
+      value: new Date(at), required: true })]));
+  const dateField = (name) => h("label", t("warrant." + name), dates[name].element);
   const message = h("div");
   const form = h("form.grid-form#warrant-form", { onsubmit: async (event) => {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(form));
-    for (const key of ["start", "end", "valid_until"]) data[key] = new Date(data[key]).toISOString();
+    try {
+      for (const [name, date] of Object.entries(dates)) data[name] = date.read().toISOString();
+    } catch (error) {
+      return fill(message, errorBanner(error));
+    }
     data.valid_from = new Date().toISOString(); // a warrant is recorded as it is issued: valid from now
     data.cameras = data.cameras ? data.cameras.split(",").map((s) => s.trim()).filter(Boolean) : [];
     try {
@@ -98,9 +110,7 @@ function warrantForm(number) {
   h("label", t("warrant.capability"), h("select", { name: "capability" },
     CAPABILITIES.map((c) => h("option", { value: c }, t("capability." + c))))),
   field("court"), field("judge"), field("reference"),
-  field("start", { type: "datetime-local", value: localInputValue(new Date(now - 86400000)) }),
-  field("end", { type: "datetime-local", value: localInputValue(now) }),
-  field("valid_until", { type: "datetime-local", value: localInputValue(new Date(+now + 7 * 86400000)) }),
+  dateField("start"), dateField("end"), dateField("valid_until"),
   h("label", t("warrant.cameras"), h("input", { name: "cameras", placeholder: "cam-1, cam-2" })),
   h("button.primary", { type: "submit" }, t("cases.record_warrant")), message);
   return h("section.panel", h("h2", t("cases.new_warrant")), form);
@@ -124,19 +134,27 @@ function approvalsPanel() {
     message);
 }
 
-function feedRequestsPanel() {
+/** Officers' camera feed requests waiting for a decision. A new one appears at once (event stream) with the alert
+ * sound and a toast; one decided here or by another supervisor leaves the list. */
+function feedRequestsPanel(cleanups) {
   const box = h("div#feed-requests");
+  let pending = [];
+  const card = (r) => h("div.request-card", { dataset: { id: r.id } },
+    h("strong", `${r.username} → ${r.camera_id}`),
+    h("p", t("tablet.minutes", { n: r.minutes }), " · ", r.reason),
+    h("p.muted", formatDateTime(r.requested_at)),
+    h("div.actions",
+      h("button.confirm", { type: "button", onclick: () => decide(r.id, "approve") }, t("feeds.approve")),
+      h("button.dismiss", { type: "button", onclick: () => decide(r.id, "deny") }, t("feeds.deny"))));
+  const render = () => fill(box, pending.length ? pending.map(card) : emptyState(t("feeds.none")));
+  const forget = (id) => {
+    pending = pending.filter((r) => r.id !== id);
+    render();
+  };
   const load = async () => {
     try {
-      const requests = (await api("/api/feed-requests")).filter((r) => r.status === "pending");
-      fill(box, requests.length ? requests.map((r) => h("div.request-card", { dataset: { id: r.id } },
-        h("strong", `${r.username} → ${r.camera_id}`),
-        h("p", t("tablet.minutes", { n: r.minutes }), " · ", r.reason),
-        h("p.muted", formatDateTime(r.requested_at)),
-        h("div.actions",
-          h("button.confirm", { type: "button", onclick: () => decide(r.id, "approve") }, t("feeds.approve")),
-          h("button.dismiss", { type: "button", onclick: () => decide(r.id, "deny") }, t("feeds.deny")))))
-        : emptyState(t("feeds.none")));
+      pending = (await api("/api/feed-requests")).filter((r) => r.status === "pending");
+      render();
     } catch (error) {
       fill(box, errorBanner(error));
     }
@@ -145,11 +163,24 @@ function feedRequestsPanel() {
     try {
       await api(`/api/feed-requests/${encodeURIComponent(id)}/${verb}`, { method: "POST", body: {} });
       toast(t(verb === "approve" ? "feeds.approved" : "feeds.denied"), "ok");
+      forget(id);
     } catch (error) {
       toast(error.message, "error");
+      load();
     }
-    load();
   };
+  cleanups.push(
+    onEvent("feed_request", (r) => {
+      if (r.status !== "pending" || pending.some((p) => p.id === r.id)) return; // a replay after a reconnection
+      pending.unshift(r);
+      render();
+      if (r.username === session.user.username) return; // their own request, from a tablet: others decide it
+      box.querySelector(`[data-id="${CSS.escape(r.id)}"]`)?.classList.add("fresh");
+      beep();
+      toast(t("feeds.new", { user: r.username, camera: r.camera_id }), "info", 10);
+    }),
+    onEvent("feed_decision", (r) => forget(r.id)),
+    onEvent("reconnected", load));
   load();
   return h("section.panel", h("h2", t("feeds.title")),
     h("button.secondary.small", { type: "button", onclick: load }, t("common.refresh")), box);

@@ -7,13 +7,14 @@ import { t } from "../i18n.js";
 
 const FORMATS = ["pdf", "html", "md"];
 
-/** The last eight quarters, newest first: "2026-Q4", ... */
+/** The last eight quarters, newest first: {period: "2026-Q4", label: "4.º trimestre de 2026"}, ... */
 function quarters(now = new Date()) {
   const out = [];
   let year = now.getFullYear();
   let quarter = Math.floor(now.getMonth() / 3) + 1;
   for (let i = 0; i < 8; i += 1) {
-    out.push(`${year}-Q${quarter}`);
+    const label = t("reports.quarter", { quarter: String(quarter), year: String(year) }); // a year is not "2,026"
+    out.push({ period: `${year}-Q${quarter}`, label });
     quarter -= 1;
     if (quarter === 0) { quarter = 4; year -= 1; }
   }
@@ -21,7 +22,7 @@ function quarters(now = new Date()) {
 }
 
 export function mount(root) {
-  const period = h("select#report-period", quarters().map((q) => h("option", { value: q }, q)));
+  const period = h("select#report-period", quarters().map((q) => h("option", { value: q.period }, q.label)));
   const links = h("div.report-links");
   const render = () => fill(links, FORMATS.map((format) => h("a.button.big", {
     href: apiUrl("/api/reports/transparency", { period: period.value, format }),

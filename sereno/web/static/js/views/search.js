@@ -40,6 +40,16 @@ async function run(resultBox, fetchResults, render) {
   }
 }
 
+/** The time window typed, or undefined after showing in `resultBox` which field is wrong and how to write it. */
+function readWindow(window_, resultBox) {
+  try {
+    return window_.read();
+  } catch (error) {
+    fill(resultBox, errorBanner(error));
+    return undefined;
+  }
+}
+
 function cameraSelect(cameras, id) {
   return h(`select#${id}`, h("option", { value: "" }, t("search.all_cameras")),
     cameras.map((c) => h("option", { value: c.id }, c.name)));
@@ -55,9 +65,11 @@ function plateTab(body, { cameras, cameraName }) {
   const window_ = timeWindow(24 * 7, "plate");
   const form = h("form.search-form", { onsubmit: (event) => {
     event.preventDefault();
+    const when = readWindow(window_, results);
+    if (!when) return;
     run(results, (purpose) => api("/api/search/plate", { query: {
       pattern: pattern.value.trim(), fuzzy: fuzzy.checked ? 1 : undefined,
-      max_distance: fuzzy.checked ? distance.value : undefined, camera: camera.value, ...window_.read(),
+      max_distance: fuzzy.checked ? distance.value : undefined, camera: camera.value, ...when,
       limit: 200, ...purpose } }),
     (answer, purpose) => fill(results, lookalikes(answer.plates || {}),
       sightingGrid(answer.sightings, purpose, cameraName)));
@@ -121,11 +133,13 @@ function areaTab(body, { cameras, cameraName }) {
   });
 
   button.addEventListener("click", () => {
+    const when = readWindow(window_, results);
+    if (!when) return;
     const area = shape instanceof L.Circle
       ? { lat: shape.getLatLng().lat, lon: shape.getLatLng().lng, radius_m: Math.round(shape.getRadius()) }
       : { polygon: shape.getLatLngs()[0].map((p) => [p.lat, p.lng]) };
     run(results, (purpose) => api("/api/search/area", { method: "POST",
-      body: { ...area, ...window_.read(), limit: 500, ...purpose } }),
+      body: { ...area, ...when, limit: 500, ...purpose } }),
     (answer, purpose) => {
       const sightings = answer.sightings;
       found.clearLayers();
@@ -146,7 +160,9 @@ function routeTab(body, { cameras, cameraName }) {
   const mapBox = h("div.map-canvas.search-map#route-map");
   const form = h("form.search-form.route-form", { onsubmit: (event) => {
     event.preventDefault();
-    run(results, (purpose) => api("/api/search/route", { query: { plate: plate.value.trim(), ...window_.read(),
+    const when = readWindow(window_, results);
+    if (!when) return;
+    run(results, (purpose) => api("/api/search/route", { query: { plate: plate.value.trim(), ...when,
       ...purpose } }), (geojson) => showRoute(geojson));
   } }, h("label", t("search.plate"), plate), window_.element,
   h("button.primary#route-search", { type: "submit" }, t("search.run_route")));

@@ -1,13 +1,13 @@
 // The patrol tablet: big touch targets, alerts sorted by distance from the officer (browser position or a point
 // chosen on the map), the active hotlists, and "request a camera feed": a supervisor approves it for a few
-// minutes and the video ends when the grant expires.
+// minutes (the decision arrives on the event stream) and the video ends when the grant expires.
 
 import { api } from "../api.js";
 import { alertCard } from "../alerts.js";
 import { h, fill } from "../dom.js";
-import { onEvent } from "../events.js";
+import { eventsConnected, onEvent } from "../events.js";
 import { formatDateTime, formatDistance, formatNumber, t } from "../i18n.js";
-import { playLive } from "../live.js";
+import { playVideo, signalText } from "../live.js";
 import { createMap, fitToCameras } from "../map.js";
 import { session } from "../session.js";
 import { emptyState, errorBanner, spinner } from "../ui.js";
@@ -16,7 +16,7 @@ import { haversineM } from "../geo.js";
 const L = window.L;
 const POSITION_KEY = "sereno.position";
 const MINUTES = [1, 5, 10, 15, 30];
-const POLL_MS = 2000;
+const FALLBACK_POLL_MS = 30_000; // only while the event stream is down (see renderFeedForm)
 
 export async function mount(root) {
   const cameras = await api("/api/cameras").catch(() => []);
@@ -123,7 +123,8 @@ function renderHotlists(box, lists) {
     l.imported_at ? h("span.muted", formatDateTime(l.imported_at)) : null))));
 }
 
-/** Request a feed, wait for the supervisor, show it until the grant expires. */
+/** Request a feed, wait for the supervisor, show it until the grant expires. The supervisor's decision and the
+ * grant's end arrive on the event stream as they happen. */
 function renderFeedForm(box, cameras, cleanups) {
   const camera = h("select#feed-camera", cameras.map((c) => h("option", { value: c.id }, c.name)));
   const minutes = h("select#feed-minutes", MINUTES.map((m) =>
@@ -146,21 +147,39 @@ function renderFeedForm(box, cameras, cleanups) {
   h("button.primary.big#feed-request", { type: "submit" }, t("tablet.request")));
   fill(box, form, status);
 
+  let current = null; // the request this tablet follows, as last heard
   let timer = null;
+  let fallbackPoll = null;
   let stopLive = null;
   const stop = () => {
     clearTimeout(timer);
+    clearInterval(fallbackPoll);
     stopLive?.();
     stopLive = null;
   };
   cleanups.push(stop);
+  const following = (grant, state) => current?.id === grant.id && current.status === state;
+  cleanups.push(
+    onEvent("feed_decision", (grant) => following(grant, "pending") && follow(grant)),
+    onEvent("feed_expired", (grant) => following(grant, "approved") && follow({ ...grant, status: "expired" })),
+    // Events missed while the stream was down are replayed, but a long break may outlast what the server keeps.
+    onEvent("reconnected", () => current?.status === "pending" && refresh(current.id)));
 
-  async function follow(request) {
+  // Back on this page (or after a reload): follow the officer's request still waiting or grant still running.
+  api("/api/feed-requests").then((requests) => {
+    const open = requests.find((r) => r.username === session.user.username && (r.status === "pending"
+      || (r.status === "approved" && new Date(r.expires_at) > new Date())));
+    if (open && !current) follow(open);
+  }).catch(() => {}); // the form still works; a refusal shows when the officer asks
+
+  function follow(request) {
     stop();
+    current = request;
     const state = request.status;
     if (state === "pending") {
       fill(status, h("div.waiting", h("div.spinner"), t("tablet.waiting", { camera: request.camera_id })));
-      timer = setTimeout(() => refresh(request.id), POLL_MS);
+      // The decision comes as an event. Only while the event stream is down, ask now and then instead.
+      fallbackPoll = setInterval(() => eventsConnected() || refresh(request.id), FALLBACK_POLL_MS);
     } else if (state === "approved" && new Date(request.expires_at) > new Date()) {
       showFeed(request);
     } else if (state === "denied") {
@@ -172,26 +191,32 @@ function renderFeedForm(box, cameras, cleanups) {
 
   async function refresh(id) {
     try {
-      const all = await api("/api/feed-requests");
-      const request = all.find((r) => r.id === id);
-      if (request) follow(request);
+      const request = (await api("/api/feed-requests")).find((r) => r.id === id);
+      if (request && current?.id === id && request.status !== current.status) follow(request);
     } catch (error) {
       fill(status, errorBanner(error));
     }
   }
 
   function showFeed(request) {
-    const img = h("img.live.large#feed-live", { alt: t("wall.live_of", { name: request.camera_id }) });
+    const signal = h("span.no-signal", t(signalText("connecting")));
+    const frame = h("div.live-frame#feed-live", { "aria-label": t("wall.live_of", { name: request.camera_id }) },
+      signal);
     const countdown = h("span.countdown#feed-countdown");
-    fill(status, h("div.feed-live", h("p", h("strong", t("tablet.approved")), " ", countdown), img));
-    stopLive = playLive(img, request.camera_id);
+    fill(status, h("div.feed-live", h("p", h("strong", t("tablet.approved")), " ", countdown), frame));
+    // The recording stream itself (H.264 is lighter on a patrol car's mobile link than MJPEG); MJPEG otherwise.
+    const live = playVideo(frame, request.camera_id, { onState: (state) => {
+      signal.hidden = state === "playing";
+      signal.textContent = t(signalText(state));
+    } });
+    stopLive = live.stop;
     status.scrollIntoView({ block: "center" });
     const expires = new Date(request.expires_at);
     const tick = () => {
       const left = Math.max(0, Math.round((expires - Date.now()) / 1000));
       countdown.textContent = t("tablet.expires_in", { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
       if (left > 0) timer = setTimeout(tick, 1000);
-      else follow({ ...request, status: "expired" }); // the server ends the stream at the same moment
+      else follow({ ...request, status: "expired" }); // the server ends the stream (and says so) at the same moment
     };
     tick();
   }

@@ -152,6 +152,10 @@ def test_tablet_feed_is_granted_by_a_supervisor_and_ends_when_the_grant_expires(
 
 
 def test_a_tablet_without_its_event_stream_still_hears_the_decision_by_a_slow_poll(open_page, site) -> None:
+    """Also: a supervisor on another page than the cases page hears the request and is pointed to it."""
+    supervisor = open_page("supervisora")
+    supervisor.goto("/#/map")
+    expect(supervisor.locator("#camera-map")).to_be_visible()
     tablet = open_page("operador", viewport=TABLET, device=site.register_tablet("Patrulla 9"))
     tablet.route("**/api/events*", lambda route: route.abort())  # the event stream cannot get through
     tablet.clock.install()  # the page's clock, to bring the fallback poll forward
@@ -165,7 +169,8 @@ def test_a_tablet_without_its_event_stream_still_hears_the_decision_by_a_slow_po
     expect(tablet.locator("#feed-status .waiting")).to_be_visible()
     polls = feed_request_polls(tablet)
 
-    supervisor = open_page("supervisora")
+    cue = supervisor.locator('.toast a[href="#/cases"]', has_text="operador pide ver la cámara tij-garita")
+    expect(cue).to_be_visible()
     approved = supervisor.request.post(f"/api/feed-requests/{asked.value.json()['id']}/approve",
                                        headers={"X-Sereno": "1"}, data={"reason": "apoyo en curso"})
     assert approved.ok, approved.text()

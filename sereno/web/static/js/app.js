@@ -96,6 +96,18 @@ function onAlert(alert) {
   renderShell(parseHash().page);
 }
 
+const heardRequests = new Set(); // feed requests already announced (events replay after a reconnection)
+
+/** A tablet's camera feed request reaches a supervisor on whatever page is open (the cases page shows its own). */
+function onFeedRequest(request) {
+  if (request.status !== "pending" || heardRequests.has(request.id)) return;
+  heardRequests.add(request.id);
+  if (request.username === session.user?.username || parseHash().page === "cases") return;
+  beep();
+  toast(h("a", { href: "#/cases" }, t("feeds.new", { user: request.username, camera: request.camera_id })),
+    "info", 15);
+}
+
 /** Called by the login page and at start-up once a session exists. */
 export function startSession() {
   if (mayUse("alerts")) connectEvents();
@@ -114,6 +126,7 @@ async function start() {
   await Promise.all([loadConfig(), loadSession()]);
   if (session.user) startSession();
   onEvent("alert", onAlert);
+  onEvent("feed_request", onFeedRequest);
   route();
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,10 @@ import numpy as np
 import pytest
 
 from sereno.domain import Camera, CameraState, CameraStatus
+from sereno.governance import Governance
+from sereno.governance.camera_alarms import CameraAlarmSink, alarm_condition, alarm_entry
+from sereno.governance.oversight import find_anomalies
+from sereno.governance.report import Figures, figures_from_entries, parse_period
 from sereno.pipeline.runner import process_file
 from sereno.store import Store
 from sereno.video import tamper
@@ -170,20 +175,65 @@ def _write_clip(path: Path, frames: list[np.ndarray], fps: int) -> None:
         container.mux(stream.encode())
 
 
-def test_the_worker_marks_a_blacked_out_camera_tampered_and_back_online(settings, caplog, tmp_path) -> None:
-    """Real video through the real worker: 15 s of highway, 20 s blacked out, 20 s of highway again."""
+@pytest.fixture
+def blackout_clip(tmp_path: Path) -> Path:
+    """Real video: 15 s of highway, 20 s blacked out, 20 s of highway again (10 fps)."""
     fps = 10
     source = FrameSource("cam", str(shared_file("video/highway-320x240-a.avi")), analysis_fps=fps, start_time=T0)
     highway = [frame.image for frame in itertools.islice(source, fps * 10)]
     frames = [blacked_out(f) if fps * 15 <= n < fps * 35 else f for n, f in enumerate(ping_pong(highway, fps * 55))]
     clip = tmp_path / "tampered.mp4"
     _write_clip(clip, frames, fps)
-    camera = Camera("gate-2", "Garita 2", 32.54, -117.03, str(clip))
+    return clip
+
+
+def test_the_worker_marks_a_blacked_out_camera_tampered_and_back_online(settings, caplog, blackout_clip) -> None:
+    camera = Camera("gate-2", "Garita 2", 32.54, -117.03, str(blackout_clip))
     caplog.set_level(logging.INFO, logger="sereno.pipeline.worker")
     with Store.open(settings) as store:
         history = StatusHistory(store)
-        process_file(settings, camera, str(clip), history, NothingFound(), start_time=T0)
+        process_file(settings, camera, str(blackout_clip), history, NothingFound(), start_time=T0)
         assert history.states[1:] == [(CameraState.ONLINE, ""), (CameraState.TAMPERED, "dark"),
                                       (CameraState.ONLINE, ""), (CameraState.STOPPED, "end of file")]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.getMessage() == "camera tampered"]
     assert len(warnings) == 1 and warnings[0].reason == "dark" and warnings[0].camera == "gate-2"
+
+
+def test_a_blacked_out_camera_is_on_the_ledger_for_auditors_and_in_the_public_report(settings, blackout_clip) -> None:
+    camera = Camera("gate-2", "Garita 2", 32.54, -117.03, str(blackout_clip))
+    with Store.open(settings) as store, closing(Governance.open(settings)) as gov:
+        process_file(settings, camera, str(blackout_clip), CameraAlarmSink(store, gov.ledger), NothingFound(),
+                     start_time=T0)
+        entries = [e for e in gov.ledger.entries() if e["kind"] == "camera"]
+        assert [(e["action"], e["actor"], e["details"]["camera"], e["details"].get("reason")) for e in entries] == [
+            ("camera.tampered", "system", "gate-2", "dark"), ("camera.restored", "system", "gate-2", None)]
+        assert gov.ledger.verify().ok
+        found = find_anomalies(gov.ledger.entries(), shifts={})
+        assert [(a["camera"], a["action"], a["reason"]) for a in found.camera_alarms] == [
+            ("gate-2", "camera.tampered", "dark")]
+        figures = Figures(period=parse_period("2026"), generated_at="now")
+        figures_from_entries(figures, gov.ledger.entries())
+        assert figures.camera_alarms == {"tampered": 1, "restored": 1}
+
+
+def _status(state: CameraState, reason: str = "") -> CameraStatus:
+    return CameraStatus("cam", state, reason)
+
+
+def test_only_changes_of_a_cameras_alarm_condition_are_written() -> None:
+    """Reconnection attempts change the reason every few seconds; starting and stopping are no alarms."""
+    timeline = [_status(CameraState.STARTING), _status(CameraState.ONLINE),
+                _status(CameraState.TAMPERED, "dark"), _status(CameraState.TAMPERED, "dark"),
+                _status(CameraState.TAMPERED, "covered"),
+                _status(CameraState.OFFLINE, "connection refused; retrying in 1 s"),
+                _status(CameraState.OFFLINE, "connection refused; retrying in 2 s"),
+                _status(CameraState.ERROR, "timed out; retrying in 4 s"),
+                _status(CameraState.ONLINE), _status(CameraState.STOPPED, "stopped"), _status(CameraState.ONLINE)]
+    actions, previous = [], None
+    for status in timeline:
+        current = alarm_condition(status)
+        actions.append(alarm_entry(previous, current))
+        previous = current or previous
+    assert [a for a in actions if a] == ["camera.tampered", "camera.tampered", "camera.down", "camera.restored"]
+    # A camera that never comes up is an alarm too.
+    assert alarm_entry(None, alarm_condition(_status(CameraState.ERROR, "no route to host"))) == "camera.down"

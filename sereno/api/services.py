@@ -22,6 +22,7 @@ from sereno.governance.demo import is_demo_installation
 from sereno.intel.governed import Reader
 from sereno.pipeline.analysis import FrameAnalyser
 from sereno.pipeline.runner import Runner
+from sereno.governance.camera_alarms import CameraAlarmSink
 from sereno.store import Store
 from sereno.store.mapping import row_to_sighting
 from sereno.store.tables import SightingRow
@@ -123,7 +124,8 @@ class Services:
         alerts and state changes published, their analysed frames kept for the live view, their video recorded in
         segments for playback."""
         cameras = [c for c in self.cameras() if c.enabled]
-        self.runner = Runner(self.settings, cameras, PublishingSink(self.store, self.events), analyser_factory,
+        sink = CameraAlarmSink(PublishingSink(self.store, self.events), self.gov.ledger)
+        self.runner = Runner(self.settings, cameras, sink, analyser_factory,
                              on_sighting=self.on_sighting, on_analysed=self.frames.publish)
         self.runner.start()
         self.recorder = RecorderPool(self.settings, cameras, self.runner.stop_event)

@@ -138,6 +138,8 @@ def live_alerts_line(count: int) -> str:
 
 
 def _run_live(cfg: Settings) -> None:
+    from sereno.governance import Governance
+    from sereno.governance.camera_alarms import CameraAlarmSink
     from sereno.pipeline.runner import Runner
 
     cameras = [c for c in _cameras(cfg) if c.enabled]
@@ -152,8 +154,9 @@ def _run_live(cfg: Settings) -> None:
         if alerts:
             console.print(live_alerts_line(len(alerts)))
 
-    runner = Runner(cfg, cameras, store, lambda camera: VisionAnalyser(cfg, region=camera.region),
-                    on_sighting=on_sighting)
+    gov = Governance.open(cfg)  # camera alarms (tampered, down, restored) go to the ledger
+    runner = Runner(cfg, cameras, CameraAlarmSink(store, gov.ledger),
+                    lambda camera: VisionAnalyser(cfg, region=camera.region), on_sighting=on_sighting)
     runner.start()
     try:
         with Live(status_table(runner.reports), console=console, refresh_per_second=2) as live:
@@ -165,6 +168,7 @@ def _run_live(cfg: Settings) -> None:
     finally:
         runner.stop()
         store.close()
+        gov.close()
     console.print(status_table(runner.reports))
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from sereno.governance.camera_alarms import ALARM_ACTIONS
 from sereno.governance.context import Governance
 from sereno.governance.gate import require
 from sereno.governance.model import Action, Principal
@@ -55,6 +56,7 @@ class Anomalies:
     refused: list[dict[str, Any]] = field(default_factory=list)
     unratified_emergencies: list[dict[str, Any]] = field(default_factory=list)
     bootstrap_activations: list[dict[str, Any]] = field(default_factory=list)
+    camera_alarms: list[dict[str, Any]] = field(default_factory=list)  # covered, blinded, turned away or down
 
     def total(self) -> int:
         return sum(len(v) for v in vars(self).values())
@@ -100,6 +102,9 @@ def find_anomalies(entries: Iterable[dict[str, Any]], shifts: dict[str, UserShif
             found.unratified_emergencies.append({"seq": e["seq"], "at": e["at"], "case_id": e["case_id"],
                                                  **{k: details.get(k) for k in ("warrant_id", "capability",
                                                                                 "results_purged")}})
+        if e["kind"] == "camera" and e["action"] in ALARM_ACTIONS:
+            found.camera_alarms.append({"seq": e["seq"], "at": e["at"], "camera": details.get("camera"),
+                                        "action": e["action"], "reason": details.get("reason")})
         if e["action"] == "user.activate" and details.get("bootstrap"):
             found.bootstrap_activations.append({"seq": e["seq"], "at": e["at"], "by": e["actor"],
                                                 "username": details.get("username")})

@@ -77,11 +77,12 @@ class Figures:
     retention: dict[str, dict[str, int | None]] = field(default_factory=dict)
     purged: dict[str, int] = field(default_factory=dict)
     refused_by_reason: dict[str, int] = field(default_factory=dict)
+    camera_alarms: dict[str, int] = field(default_factory=dict)  # tampered / down / restored, counted
 
 
 def figures_from_entries(figures: Figures, entries: Iterable[dict]) -> None:
     """Fill the ledger-derived figures (pure)."""
-    by_offense, by_agency, refused, purged = Counter(), Counter(), Counter(), Counter()
+    by_offense, by_agency, refused, purged, alarms = Counter(), Counter(), Counter(), Counter(), Counter()
     for e in entries:
         d = e["details"]
         if e["kind"] == "decision" and e["outcome"] == "allowed" and e["action"] in SEARCH_ACTIONS:
@@ -89,6 +90,8 @@ def figures_from_entries(figures: Figures, entries: Iterable[dict]) -> None:
             by_agency[e["agency"] or "?"] += 1
         elif e["kind"] == "decision" and e["outcome"] == "refused":
             refused[d.get("code", "?") + (f": {d['category']}" if d.get("category") else "")] += 1
+        elif e["kind"] == "camera" and (e["action"] or "").startswith("camera."):
+            alarms[e["action"].removeprefix("camera.")] += 1
         elif e["action"] == "retention.purge":
             for key in ("sightings", "unverified_alerts", "media_files", "video_files", "emergency_files"):
                 purged[key] += d.get(key, 0)
@@ -96,6 +99,7 @@ def figures_from_entries(figures: Figures, entries: Iterable[dict]) -> None:
     figures.searches_by_agency = dict(by_agency.most_common())
     figures.refused_by_reason = dict(refused.most_common())
     figures.purged = dict(purged)
+    figures.camera_alarms = dict(alarms.most_common())
 
 
 def gather(gov: Governance, actor: Principal, period: Period, cameras: Sequence[Camera] = ()) -> Figures:
@@ -177,6 +181,8 @@ def _sections(figures: Figures) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Retención vigente / Retention in force", retention_rows),
         ("Purgas / Purged", rows(figures.purged)),
         ("Solicitudes rechazadas por motivo / Refused requests by reason", rows(figures.refused_by_reason)),
+        ("Alarmas de cámaras (manipulada, caída, restablecida) / Camera alarms (tampered, down, restored)",
+         rows(figures.camera_alarms)),
     ]
 
 

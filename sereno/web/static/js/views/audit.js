@@ -89,7 +89,7 @@ async function loadOversight(box) {
 /** One anomaly in a line: entry number, time, who, and what (the fields the oversight view gives). */
 function anomalyText(item) {
   const who = item.user || item.by || (item.users || []).join(", ");
-  const what = [item.action, item.code && tOr("refusal_code." + item.code, item.code), item.case || item.case_id,
+  const what = [item.camera, item.action, item.code && tOr("refusal_code." + item.code, item.code), item.case || item.case_id,
     item.plate, item.reason && `«${item.reason}»`, item.username, item.capability, item.state]
     .filter(Boolean).join(" · ");
   return [item.seq != null ? h("span.seq", `#${item.seq} `) : null, item.at ? h("span.muted", formatDateTime(item.at) + " ") : null,

@@ -18,7 +18,7 @@ from sereno.governance.model import GovernanceError
 from sereno.store import Store
 from sereno.store.media import MediaStore
 from sereno.store.mapping import alert_to_row
-from sereno.store.tables import AlertRow, SightingRow
+from sereno.store.tables import AlertRow, SeenPlateRow, SightingRow
 
 from tests.governance_world import STATE, World, build_world
 
@@ -87,6 +87,9 @@ def test_purge_deletes_expired_and_keeps_held(world: World) -> None:
     counts = retention.purge(gov, world.people["administrator"], CAMERA_AGENCY)
 
     assert _ids(store, SightingRow) == {"old-held", "old-window", "recent", "state-40d"}
+    with store.session() as session:  # a purged plate no sighting has any more is no longer searchable
+        seen = set(session.scalars(select(SeenPlateRow.plate_text)))
+    assert seen == {s[name].plate.text for name in ("old-held", "old-window", "recent", "state-40d")}
     assert _ids(store, AlertRow) == {"alert-state-40d-confirmed", "alert-old-held-unverified"}
     assert counts.sightings == 3 and counts.unverified_alerts == 1 and counts.media_files == 6
     assert counts.held_kept == 4  # two held sightings, the held sighting's alert, the held clip

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from sereno.cli import app
@@ -18,6 +18,8 @@ from sereno.intel.search import (
     plate_wildcard_query, route_query, search_area, search_fuzzy, search_plate, search_route,
 )
 from sereno.store import Store
+from sereno.store.seen_plates import forget_unused_plates
+from sereno.store.tables import SeenPlateRow, SightingRow
 from tests.cli_world import camera, cli_world, log_in
 from tests.governance_world import STATE
 from tests.test_store_core import make_sighting
@@ -138,20 +140,35 @@ def test_route_is_a_geojson_path_in_time_order(store: Store) -> None:
 
 def test_queries_read_indexes_not_the_whole_table(store: Store) -> None:
     window = SearchFilter(since=T0, until=T0 + timedelta(hours=2))
+    by_plate = ("sightings", "ix_sightings_plate_time")
     queries = {
-        "exact": (plate_exact_query("ABC1234"), "ix_sightings_plate_time"),
-        "prefix": (plate_wildcard_query("ABC*"), "ix_sightings_plate_time"),
-        "one unknown": (plate_wildcard_query("A?C1234"), "ix_sightings_plate_time"),
-        "suffix": (plate_wildcard_query("*1234"), "ix_sightings_plate_rev"),
-        "fuzzy": (fuzzy_candidates_query("A8C1234", 1.0), "ix_sightings_plate_key"),
-        "area": (area_query(*CAMERAS["c1"], 500, window), "ix_sightings_cell_time"),
-        "route": (route_query("ABC1234"), "ix_sightings_plate_time"),
+        "exact": (plate_exact_query("ABC1234"), [by_plate]),
+        "prefix": (plate_wildcard_query("ABC*"), [by_plate]),
+        "one unknown": (plate_wildcard_query("A?C1234"), [by_plate]),
+        "suffix": (plate_wildcard_query("*1234"), [("seen_plates", "ix_seen_plates_rev"), by_plate]),
+        "fuzzy": (fuzzy_candidates_query("A8C1234", 1.0), [("seen_plates", "ix_seen_plates_key"), by_plate]),
+        "area": (area_query(*CAMERAS["c1"], 500, window), [("sightings", "ix_sightings_cell_time")]),
+        "route": (route_query("ABC1234"), [by_plate]),
     }
     with store.engine.connect() as conn:
-        for name, (query, index) in queries.items():
+        for name, (query, indexes) in queries.items():
             sql = str(query.compile(dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}))
-            plan = " | ".join(row[3] for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
-            assert "SEARCH sightings USING" in plan and index in plan, f"{name}: {plan}"
+            plan = [row[3] for row in conn.execute(text("EXPLAIN QUERY PLAN " + sql))]
+            for table, index in indexes:
+                assert any(step.startswith(f"SEARCH {table} USING") and index in step for step in plan), \
+                    f"{name}: {plan}"
+            assert not any(step.startswith("SCAN") for step in plan), f"{name}: {plan}"
+
+
+def test_a_plate_whose_sightings_are_gone_is_found_by_no_search(tmp_path) -> None:
+    with Store.open_url(f"sqlite:///{tmp_path / 'gone.db'}") as store:
+        store.add_sightings([make_sighting("ABC1234", at=T0), make_sighting("XYZ1234", at=T0)])
+        with store.session() as s:
+            s.execute(SightingRow.__table__.delete().where(SightingRow.plate_text == "ABC1234"))
+            assert fuzzy_plates(s, "A8C1234") == {}  # its seen_plates row is still there: searches join sightings
+            assert plates_of(search_plate(s, "*1234")) == ["XYZ1234"]
+            assert forget_unused_plates(s, ["ABC1234", "XYZ1234"]) == 1  # what a purge calls: only the orphan
+            assert set(s.scalars(select(SeenPlateRow.plate_text))) == {"XYZ1234"}
 
 
 def test_cli_searches_name_a_case_and_a_reason_and_keep_to_readable_cameras(settings: Settings) -> None:

@@ -14,17 +14,21 @@ import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import MetaData, Table, func, inspect, insert, select
 
 from sereno.config import Settings
 from sereno.domain import CameraState, CameraStatus, CharCandidate, Correction, PlateRead, Sighting, new_id
+from sereno.plates import confusion_key
 from sereno.store import Store
 from sereno.store.base import Base
+from sereno.store.db import make_engine
+from sereno.store.mapping import sighting_to_row
 from sereno.store.media import MediaError, MediaStore
-from sereno.store.tables import SightingRow
+from sereno.store.migrate import upgrade
+from sereno.store.tables import SeenPlateRow, SightingRow
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=timezone.utc)
-CORE_TABLES = {"sightings", "camera_status", "hotlists", "hotlist_entries", "alerts"}
+CORE_TABLES = {"sightings", "seen_plates", "camera_status", "hotlists", "hotlist_entries", "alerts"}
 
 
 def make_sighting(plate: str | None = "ABC1234", camera: str = "cam1", at: datetime = T0,
@@ -58,6 +62,52 @@ def test_migrations_create_exactly_the_tables_the_code_maps(store: Store) -> Non
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     ours = [d for d in diffs if any(t in repr(d) for t in CORE_TABLES)]
     assert ours == []
+
+
+def test_each_plate_is_recorded_once_however_often_it_is_seen(store: Store) -> None:
+    store.add_sightings([make_sighting("ABC1234"), make_sighting("ABC1234"), make_sighting(None)])
+    store.add_sighting(make_sighting("ABC1234"))
+    store.add_sighting(make_sighting("XBC1234"))
+    with store.session() as session:
+        rows = session.execute(select(SeenPlateRow.__table__).order_by(SeenPlateRow.plate_text)).all()
+    assert [tuple(r) for r in rows] == [("ABC1234", "4321CBA", confusion_key("ABC1234")),
+                                        ("XBC1234", "4321CBX", confusion_key("XBC1234"))]
+
+
+def sightings_written_at_0003(url: str) -> list[Sighting]:
+    """A database brought to revision 0003, with sightings as that store wrote them (reversed plate and look-alike
+    key on each row). Shared with the PostgreSQL tests."""
+    engine = make_engine(url)
+    upgrade(engine, "0003_feed_grants")
+    sightings = [make_sighting(p, at=T0 + timedelta(minutes=i)) for i, p in
+                 enumerate(["ABC1234", "ABC1234", "XYZ9234", "RDZ5832", None])]
+    rows = [sighting_to_row(s) | {"plate_rev": s.plate_text[::-1] if s.plate_text else None,
+                                  "plate_key": confusion_key(s.plate_text) if s.plate_text else None}
+            for s in sightings]
+    for row in rows:
+        for column in ("observed_at", "first_seen", "last_seen"):
+            row[column] = row[column].astimezone(timezone.utc).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(insert(Table("sightings", MetaData(), autoload_with=conn)), rows)
+    engine.dispose()
+    return sightings
+
+
+def assert_upgraded_and_searchable(url: str, sightings: list[Sighting]) -> None:
+    from sereno.intel.search import fuzzy_plates, search_plate
+
+    with Store.open_url(url) as store:
+        assert {"plate_rev", "plate_key"}.isdisjoint(c["name"] for c in inspect(store.engine).get_columns("sightings"))
+        with store.session() as session:
+            assert session.scalar(select(func.count()).select_from(SeenPlateRow)) == 3
+            assert [s.plate_text for s in search_plate(session, "*234")] == ["XYZ9234", "ABC1234", "ABC1234"]
+            assert set(fuzzy_plates(session, "A8C1234")) == {"ABC1234"}  # B read as 8
+            assert [s.id for s in search_plate(session, "RDZ5832")] == [sightings[3].id]
+
+
+def test_a_database_at_0003_is_upgraded_and_its_sightings_stay_searchable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    assert_upgraded_and_searchable(url, sightings_written_at_0003(url))
 
 
 def test_sighting_round_trip_keeps_every_field(store: Store) -> None:

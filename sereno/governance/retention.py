@@ -134,6 +134,7 @@ def _remove_media(media_root: Path, relative: str | None, counts: PurgeCounts) -
 
 def _purge_sightings(gov: Governance, table, holds: HoldIndex, camera_agency: Mapping[str, str | None],
                      now: datetime, counts: PurgeCounts) -> None:
+    from sereno.store.seen_plates import forget_unused_plates
     from sereno.store.tables import AlertRow, SightingRow
 
     latest = max((cutoff(table, a, "sightings", now) for a in [None, *camera_agency.values()]),
@@ -142,7 +143,8 @@ def _purge_sightings(gov: Governance, table, holds: HoldIndex, camera_agency: Ma
         return
     with gov.sessions() as session:
         candidates = session.execute(select(SightingRow.id, SightingRow.camera_id, SightingRow.observed_at,
-                                            SightingRow.plate_crop_path, SightingRow.snapshot_path)
+                                            SightingRow.plate_crop_path, SightingRow.snapshot_path,
+                                            SightingRow.plate_text)
                                      .where(SightingRow.observed_at < latest)).all()
     expired = []
     for row in candidates:
@@ -159,6 +161,7 @@ def _purge_sightings(gov: Governance, table, holds: HoldIndex, camera_agency: Ma
         with gov.sessions.begin() as session:
             session.execute(delete(AlertRow).where(AlertRow.sighting_id.in_(ids)))
             session.execute(delete(SightingRow).where(SightingRow.id.in_(ids)))
+            forget_unused_plates(session, (r.plate_text for r in batch))
         counts.sightings += len(batch)
         for r in batch:
             counts.media_files += _remove_media(gov.settings.media_path, r.plate_crop_path, counts)

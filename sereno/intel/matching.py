@@ -102,10 +102,15 @@ class HotlistIndex:
         return [a for s in sightings for a in self.alerts_for(s.id, s.plate_text, day)]
 
 
+# Built once, on the Core table: it runs before every write, and building an ORM query each time cost more than
+# running it.
+_VERSION_QUERY = select(func.count(), func.max(HotlistRow.__table__.c.imported_at),
+                        func.coalesce(func.sum(HotlistRow.__table__.c.entry_count), 0))
+
+
 def hotlists_version(session: Session) -> tuple[Any, ...]:
     """Changes whenever a list is imported, replaced or removed (cheap: reads the small hotlists table)."""
-    return tuple(session.execute(select(func.count(), func.max(HotlistRow.imported_at),
-                                        func.coalesce(func.sum(HotlistRow.entry_count), 0))).one())
+    return tuple(session.execute(_VERSION_QUERY).one())
 
 
 def load_hotlist_index(session: Session) -> HotlistIndex:

@@ -3,9 +3,11 @@
 Query builders are pure (they return SQLAlchemy ``Select`` objects); the ``search_*`` functions take a Session and
 return domain Sightings. Every query is shaped to read an index range, never the whole table:
 - exact: (plate_text, observed_at);
-- wildcard: up to two ``?`` are expanded into exact plates, otherwise the longer literal prefix (plate_text) or
-  suffix (plate_rev) is read as a range; a pattern with no literal end (``*12*``) walks the time index;
-- fuzzy: look-alike keys generated from the query (sereno.intel.neighbours) read through (plate_key, plate_text);
+- wildcard: up to two ``?`` are expanded into exact plates, otherwise the longer literal prefix (plate_text) is read
+  as a range, or the suffix as a range of seen_plates.plate_rev whose plates are then read through
+  (plate_text, observed_at); a pattern with no literal end (``*12*``) walks the time index;
+- fuzzy: look-alike keys generated from the query (sereno.intel.neighbours) read through seen_plates
+  (plate_key, plate_text), keeping only plates that some sighting still has;
 - area: the grid cells under the circle's bounding box read through (cell, observed_at), exact haversine after.
 Plate and area results come newest first; a route comes in time order.
 """
@@ -27,9 +29,11 @@ from sereno.intel.geo import bounding_box, cells_covering, haversine_m
 from sereno.intel.neighbours import key_variants
 from sereno.plates import PLATE_CHARS, confusion_key, normalize_plate, plate_distance
 from sereno.store.mapping import row_to_sighting
-from sereno.store.tables import SightingRow
+from sereno.store.seen_plates import PLATE_HAS_SIGHTINGS
+from sereno.store.tables import SeenPlateRow, SightingRow
 
 SIGHTINGS = SightingRow.__table__
+SEEN_PLATES = SeenPlateRow.__table__
 MAX_FUZZY_DISTANCE = 2.0
 MAX_EXPANDED_WILDCARDS = 2  # 36**2 = 1,296 exact look-ups still beat a range read of a one-letter prefix
 _PATTERN_CHARS = re.compile(r"^[A-Z0-9*?]+$")
@@ -101,23 +105,24 @@ def plate_exact_query(plate: str, f: SearchFilter = SearchFilter()) -> Select[An
 
 def plate_wildcard_query(pattern: str, f: SearchFilter = SearchFilter()) -> Select[Any]:
     pattern = clean_pattern(pattern)
-    like = SIGHTINGS.c.plate_text.like(pattern.replace("*", "%").replace("?", "_"))
-    query = select(SIGHTINGS).where(like)
+    like = pattern.replace("*", "%").replace("?", "_")
+    query = select(SIGHTINGS).where(SIGHTINGS.c.plate_text.like(like))
     if "*" not in pattern and pattern.count("?") <= MAX_EXPANDED_WILDCARDS:
         return _filtered(query.where(SIGHTINGS.c.plate_text.in_(_expand(pattern))), f)
     prefix, suffix = _literal_ends(pattern)
     if prefix and len(prefix) >= len(suffix):
         query = query.where(_range(SIGHTINGS.c.plate_text, prefix))
     elif suffix:
-        query = query.where(_range(SIGHTINGS.c.plate_rev, suffix[::-1]))
+        ending = select(SEEN_PLATES.c.plate_text).where(_range(SEEN_PLATES.c.plate_rev, suffix[::-1]),
+                                                        SEEN_PLATES.c.plate_text.like(like))
+        query = query.where(SIGHTINGS.c.plate_text.in_(ending))
     return _filtered(query, f)
 
 
 def fuzzy_candidates_query(plate: str, max_distance: float) -> Select[Any]:
-    """Distinct plates whose confusion key lies within max_distance of the query's key (a superset)."""
+    """Plates some sighting has whose confusion key lies within max_distance of the query's key (a superset)."""
     keys = key_variants(confusion_key(plate), max_distance)
-    return (select(SIGHTINGS.c.plate_text).where(SIGHTINGS.c.plate_key.in_(sorted(keys)))
-            .group_by(SIGHTINGS.c.plate_text))
+    return select(SEEN_PLATES.c.plate_text).where(SEEN_PLATES.c.plate_key.in_(sorted(keys)), PLATE_HAS_SIGHTINGS)
 
 
 def plates_query(plates: Iterable[str], f: SearchFilter = SearchFilter()) -> Select[Any]:

@@ -30,8 +30,6 @@ def sighting_to_row(s: Sighting) -> dict[str, Any]:
         "box": list(s.box),
         "frames": s.frames,
         "plate_text": plate.text if plate else None,
-        "plate_rev": plate.text[::-1] if plate else None,
-        "plate_key": confusion_key(plate.text) if plate else None,
         "plate_confidence": plate.confidence if plate else None,
         "plate_raw": plate.raw_text if plate else None,
         "plate_region": plate.region if plate else None,

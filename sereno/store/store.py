@@ -20,6 +20,7 @@ from sereno.intel.matching import HotlistIndex, current_index
 from sereno.store.db import make_engine, make_session_factory
 from sereno.store.mapping import camera_status_to_row, row_to_camera_status, sighting_to_row
 from sereno.store.migrate import upgrade
+from sereno.store.seen_plates import record_plates
 from sereno.store.tables import CameraStatusRow, SightingRow
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class Store:
         alerts = self._match(sightings)
         with self.session() as session:
             session.execute(insert(SightingRow.__table__), [sighting_to_row(s) for s in sightings])
+            record_plates(session, (s.plate_text for s in sightings))
             save_alerts(session, alerts)
         for alert in alerts:
             # No plate text in the log: whoever reads the server's console has not passed the gate.

@@ -1,8 +1,8 @@
 """The tables of the core store. Migrations in sereno/store/migrations create exactly these (a test compares them).
 
-Plate columns are denormalised on purpose: ``plate_text`` (exact and prefix search), ``plate_rev`` (the plate
-reversed, for suffix wildcards such as ``*123``), ``plate_key`` (sereno.plates.confusion_key, for fuzzy search and
-confusion-tolerant hotlist matching) and ``cell`` (sereno.intel.geo grid cell, for area search).
+A sighting carries one plate index, ``(plate_text, observed_at)`` (exact, prefix and route search), and ``cell``
+(sereno.intel.geo grid cell, for area search). The suffix and look-alike lookups live in ``seen_plates``, one row per
+distinct plate text: a plate seen before (most sightings) then costs no write to those two indexes.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ class SightingRow(Base):
     box: Mapped[list[float]] = mapped_column(JSON)
     frames: Mapped[int] = mapped_column(Integer, default=1)
     plate_text: Mapped[str | None] = mapped_column(PlateString)
-    plate_rev: Mapped[str | None] = mapped_column(PlateString)
-    plate_key: Mapped[str | None] = mapped_column(String())
     plate_confidence: Mapped[float | None] = mapped_column(Float)
     plate_raw: Mapped[str | None] = mapped_column(String())
     plate_region: Mapped[str | None] = mapped_column(String())
@@ -47,11 +45,27 @@ class SightingRow(Base):
 
     __table_args__ = (
         Index("ix_sightings_plate_time", "plate_text", "observed_at"),
-        Index("ix_sightings_plate_rev", "plate_rev"),
-        Index("ix_sightings_plate_key", "plate_key", "plate_text"),
         Index("ix_sightings_camera_time", "camera_id", "observed_at"),
         Index("ix_sightings_time", "observed_at"),
         Index("ix_sightings_cell_time", "cell", "observed_at"),
+    )
+
+
+class SeenPlateRow(Base):
+    """Every plate text that some sighting has: ``plate_rev`` (reversed, for suffix wildcards such as ``*123``) and
+    ``plate_key`` (sereno.plates.confusion_key, for fuzzy search). Rows whose last sighting is purged are removed
+    (sereno.store.seen_plates.forget_unused_plates)."""
+
+    __tablename__ = "seen_plates"
+
+    plate_text: Mapped[str] = mapped_column(PlateString, primary_key=True)
+    plate_rev: Mapped[str] = mapped_column(PlateString)
+    plate_key: Mapped[str] = mapped_column(String())
+
+    __table_args__ = (
+        Index("ix_seen_plates_rev", "plate_rev"),
+        Index("ix_seen_plates_key", "plate_key", "plate_text"),
+        {"sqlite_with_rowid": False},  # the primary key is the table: one b-tree less to write
     )
 
 

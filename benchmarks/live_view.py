@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import tempfile
 import threading
@@ -32,8 +31,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import av
-import uvicorn
 
+from loopback import serve  # benchmarks/loopback.py
 from sereno.api import create_app
 from sereno.config import load_settings
 from sereno.domain import Camera
@@ -86,17 +85,6 @@ def mux_cost(clip: Path, passes: int) -> None:
 
 
 # -- a wall in the browser -----------------------------------------------------------------------------------------
-def serve(app) -> tuple[str, uvicorn.Server]:  # noqa: ANN001
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
-
-
 def descendants_cpu_s() -> float:
     """CPU seconds (user + system) of this process's descendants now running (the browser and its driver)."""
     children: dict[int, list[int]] = {}

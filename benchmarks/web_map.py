@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import sync_playwright
 
+from loopback import serve  # benchmarks/loopback.py
 from sereno.api import create_app
 from sereno.config import load_settings
 from sereno.domain import Camera
@@ -41,17 +38,6 @@ def cameras(count: int) -> list[Camera]:
     return [Camera(id=f"cam-{i:04d}", name=f"Cámara {i:04d}", lat=CENTRE[0] + rng.uniform(-1, 1) * SPREAD_DEG / 2,
                    lon=CENTRE[1] + rng.uniform(-1, 1) * SPREAD_DEG / 2, heading=rng.uniform(0, 360),
                    analysis_url=f"rtsp://10.1.{i // 250}.{i % 250}/sub", enabled=False) for i in range(count)]
-
-
-def serve(app) -> tuple[str, uvicorn.Server]:  # noqa: ANN001
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server
 
 
 def main() -> None:

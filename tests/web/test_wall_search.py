@@ -73,6 +73,33 @@ def test_a_live_tile_plays_the_recording_stream_and_opens_the_camera(open_page) 
     assert page.errors == []
 
 
+# Stands in for a screen too slow to decode the stream (a browser API we cannot make starve on demand here): every
+# frame the decoder handles is reported dropped. The stream itself is real.
+ALL_FRAMES_DROPPED = """
+HTMLVideoElement.prototype.getVideoPlaybackQuality = function () {
+  this.reported = (this.reported || 0) + 100;
+  return { totalVideoFrames: this.reported, droppedVideoFrames: this.reported };
+};
+"""
+
+
+def test_a_tile_that_cannot_show_its_video_falls_back_to_the_analysed_frames(open_page) -> None:
+    page = open_page("operador")
+    page.add_init_script(ALL_FRAMES_DROPPED)
+    page.clock.install()  # the page's timers, to run the decoding watch without waiting; the video stays real time
+    page.goto("/#/camera/tij-garita")
+    page.reload()  # a new document, which the init scripts apply to (the login page may have been this one)
+    live = page.locator("#camera-live")
+    page.wait_for_function("() => document.querySelector('#camera-live video.live')?.readyState >= 2")
+    for _ in range(3):  # three watch windows in which video arrived and nothing was shown
+        page.wait_for_timeout(700)
+        page.clock.fast_forward(5000)
+    expect(live).to_have_attribute("data-fallback", "starved")
+    expect(live.locator("img.live")).to_have_attribute("src", "/api/cameras/tij-garita/live.mjpg?overlay=0")
+    expect(live.locator("video.live")).to_be_hidden()
+    assert page.errors == []
+
+
 def test_the_camera_page_plays_a_recorded_segment_from_its_timeline(open_page) -> None:
     page = open_page("investigador")
     page.goto("/#/camera/tij-garita")

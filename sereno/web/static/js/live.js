@@ -18,6 +18,12 @@ const TARGET_S = 0.5;
 const CATCH_UP_S = 0.8;
 const CATCH_UP_RATE = 1.1;
 const LIVE_EDGE_S = 1.5;
+// A screen that cannot decode the stream (software decoding, many large tiles) shows a frozen picture; after
+// STARVED_CHECKS windows of WATCH_MS in which video arrived but almost no frame was shown, the tile switches to
+// the analysed frames as MJPEG (a few frames a second, decoded by the server) and says so in data-fallback.
+const WATCH_MS = 5000;
+const STARVED_SHOWN = 0.2; // shown / decoded-or-dropped frames below this in a window
+const STARVED_CHECKS = 3;
 const JUMP_SPACING_MS = 5000; // a screen that cannot decode as fast as the camera sends would only thrash
 const KEEP_S = 10; // video kept behind the playhead (the rest is removed from the buffer)
 const OVERLAY_HOLD_MS = 1500; // analysis boxes older than this (by the video's clock) are no longer drawn
@@ -138,6 +144,9 @@ export function playVideo(box, cameraId, { overlay = false, onState, fallback } 
   let stopFallback = null;
   let lastJump = -Infinity;
   let drawn = ""; // what the overlay canvas shows now
+  let received = 0; // video bytes received since the last watch
+  let starved = 0; // consecutive watch windows that showed (almost) nothing
+  let quality = { total: 0, dropped: 0 };
 
   const setState = (state) => { box.dataset.state = state; onState?.(state); };
 
@@ -148,6 +157,7 @@ export function playVideo(box, cameraId, { overlay = false, onState, fallback } 
     socket.binaryType = "arraybuffer";
     socket.onmessage = (event) => {
       if (typeof event.data !== "string") {
+        received += event.data.byteLength;
         queue.push(event.data);
         pump();
         return;
@@ -191,6 +201,8 @@ export function playVideo(box, cameraId, { overlay = false, onState, fallback } 
     origin = info.origin;
     video.dataset.origin = String(origin); // stream time of the video's time 0 (ms since 1970)
     queue = []; // the init segment comes next
+    quality = { total: 0, dropped: 0 }; // a new source counts its frames from 0
+    starved = 0;
     media = new MediaSource();
     video.src = URL.createObjectURL(media);
     media.addEventListener("sourceopen", () => {
@@ -257,6 +269,27 @@ export function playVideo(box, cameraId, { overlay = false, onState, fallback } 
     stopFallback = playFallback(img, overlay);
   }
 
+  /** Every WATCH_MS: fall back to MJPEG when video keeps arriving but the screen cannot show it. */
+  function watchDecoding() {
+    if (!buffer || !video.getVideoPlaybackQuality) return;
+    if (document.hidden) { // a background tab shows no frames on purpose
+      starved = 0;
+      return;
+    }
+    const now = video.getVideoPlaybackQuality();
+    const frames = now.totalVideoFrames - quality.total;
+    const shown = frames - (now.droppedVideoFrames - quality.dropped);
+    quality = { total: now.totalVideoFrames, dropped: now.droppedVideoFrames };
+    const arrived = received > 0;
+    received = 0;
+    starved = arrived && shown < Math.max(1, frames * STARVED_SHOWN) ? starved + 1 : 0;
+    if (starved >= STARVED_CHECKS) {
+      box.dataset.fallback = "starved";
+      useFallback();
+    }
+  }
+  const watcher = setInterval(() => { if (!stopFallback) watchDecoding(); }, WATCH_MS);
+
   function draw() {
     frameRequest = requestAnimationFrame(draw);
     // The analysed frame on screen: the newest one at or before the video's own stream time.
@@ -275,6 +308,10 @@ export function playVideo(box, cameraId, { overlay = false, onState, fallback } 
       canvas.height = Math.round(height * ratio);
     }
     const context = canvas.getContext("2d");
+    if (!context) { // Chromium gives none while it restores a lost canvas (memory pressure): try next frame
+      drawn = "";
+      return;
+    }
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.clearRect(0, 0, width, height);
     canvas.dataset.boxes = "0";
@@ -334,6 +371,7 @@ export function playVideo(box, cameraId, { overlay = false, onState, fallback } 
     stop() {
       stopped = true;
       clearTimeout(timer);
+      clearInterval(watcher);
       cancelAnimationFrame(frameRequest);
       socket?.close();
       stopFallback?.();

@@ -8,8 +8,10 @@ import re
 import numpy as np
 import pytest
 
-from sereno.training.datasets import CROP_SETS, encode_label, load_crop_set, split_of
-from sereno.training.synth import LAYOUTS, fill_pattern, label_of, synth_plate
+from sereno.training.datasets import CROP_SETS, augment_real, encode_label, load_crop_set, split_of
+from sereno.training.detector_like import PLATE_WIDTH, extent_of, frame_with_plate
+from sereno.training.synth import (LAYOUTS, LOOSE_MARGIN_Y, READER_MARGIN, fill_pattern, label_of, place_in_scene,
+                                   synth_plate, vehicle_backdrop)
 from sereno.vision.plate_ocr import ALPHABET, SLOTS
 from tests.realdata import shared_file
 
@@ -82,3 +84,68 @@ def test_no_real_plate_is_on_both_sides(crop_set: str) -> None:
     train = {c.text for c in load_crop_set(alpr, crop_set, "train")}
     val = {c.text for c in load_crop_set(alpr, crop_set, "val")}
     assert train and val and not train & val
+
+
+def crop_height_ratios(loose: bool, count: int = 24) -> np.ndarray:
+    """Crop height / plate height of a flat 60 x 120 plate cropped by place_in_scene without tilt."""
+    plate = np.full((60, 120, 3), 255, np.uint8)
+    rng = np.random.default_rng(5)
+    return np.array([place_in_scene(plate, rng, tilt=0.0, loose=loose).shape[0] / 60 for _ in range(count)])
+
+
+def test_loose_crops_take_in_what_a_detector_box_takes_in() -> None:
+    """Detector-like crops reach well past the plate (up to the measured loose extent plus the reader's margin);
+    the plate-sized crops of the rest of training stay close to it."""
+    tight, loose = crop_height_ratios(False), crop_height_ratios(True)
+    assert 0.95 <= tight.min() and tight.max() <= 1.25
+    assert np.median(loose) > np.median(tight) + 0.1 and loose.max() > 1.5
+    assert loose.max() <= (1 + 2 * LOOSE_MARGIN_Y[1]) * (1 + 2 * READER_MARGIN[1]) + 0.05
+    assert loose.min() >= (1 + 2 * LOOSE_MARGIN_Y[0]) * (1 + 2 * READER_MARGIN[1]) - 0.05
+
+
+def test_vehicle_backdrop_is_deterministic_and_leaves_room_for_the_plate() -> None:
+    a = vehicle_backdrop(200, 400, (140, 80, 260, 140), np.random.default_rng(7))
+    b = vehicle_backdrop(200, 400, (140, 80, 260, 140), np.random.default_rng(7))
+    assert a.shape == (200, 400, 3) and a.dtype == np.uint8 and np.array_equal(a, b)
+
+
+def test_loose_synthetic_and_real_samples_render() -> None:
+    rng = np.random.default_rng(11)
+    plate = synth_plate(rng, "mx-private", loose=True)
+    assert plate.image_bgr.ndim == 3 and plate.image_bgr.shape[0] >= 20
+    real = np.full((40, 100, 3), 200, np.uint8)
+    assert augment_real(real, rng, loose=True).shape[0] > 40 * 0.9
+
+
+def test_detector_box_extent_is_measured_against_the_plate() -> None:
+    extent = extent_of((90.0, 40.0, 230.0, 120.0), (100, 60, 200, 100))
+    assert (extent.left, extent.right, extent.top, extent.bottom) == pytest.approx((0.1, 0.3, 0.5, 0.5))
+    assert extent.iou == pytest.approx(4000 / 11200)
+
+
+def test_frame_holds_the_plate_at_its_box() -> None:
+    plate = np.zeros((50, 100, 3), np.uint8)
+    plate[:, :, 2] = 250  # pure red: no car paint or text is
+    frame, (x1, y1, x2, y2) = frame_with_plate(plate, np.random.default_rng(2))
+    assert frame.shape == (720, 1280, 3) and PLATE_WIDTH[0] <= x2 - x1 <= PLATE_WIDTH[1]
+    inside = frame[y1 + 3:y2 - 3, x1 + 3:x2 - 3].reshape(-1, 3).astype(int)
+    assert np.median(inside[:, 2]) > 200 and np.median(inside[:, 0]) < 60
+
+
+def test_real_detector_finds_held_out_plates_on_synthetic_cars(tmp_path) -> None:
+    """The detector-like validation set: real held-out crops pasted on synthetic cars, found by the real plate
+    detector, cropped as the reader crops; the boxes reach past the plates as detector boxes do."""
+    detectors = pytest.importorskip("sereno.vision.detectors", reason="the plate detector module is not installed")
+    from sereno.config import load_settings
+    from sereno.training.detector_like import detector_like
+    from sereno.vision.models import ModelMissing
+
+    try:
+        detector = detectors.PlateDetector(load_settings(tmp_path / "data"), threads=1)
+    except ModelMissing as exc:
+        pytest.skip(f"plate detector model not installed: {exc}")
+    plates = load_crop_set(shared_file("alpr/us-crops").parent, "us", "val")[:6]
+    crops, extents, missed = detector_like(plates, detector, seed=3)
+    assert missed <= 1 and len(crops) + missed == len(plates)
+    assert all(e.iou >= 0.3 for e in extents)
+    assert all(c.image.shape[0] > 20 and c.text in {p.text for p in plates} for c in crops)

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sereno.training.synth import LAYOUTS, degrade, synth_plate
+from sereno.training.synth import LAYOUTS, degrade, place_in_scene, synth_plate
 from sereno.vision.plate_ocr import ALPHABET, INPUT_HEIGHT, INPUT_WIDTH, SLOTS, preprocess
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,11 @@ def jitter_crop(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return warped[max(0, top):bottom, max(0, left):right]
 
 
-def augment_real(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    return degrade(jitter_crop(image, rng), rng, strength=0.8)
+def augment_real(image: np.ndarray, rng: np.random.Generator, loose: bool = False) -> np.ndarray:
+    """A real crop with camera effects; ``loose``: put on a synthetic car and cropped as the plate detector's box
+    plus the reader's margin would crop it."""
+    framed = place_in_scene(image, rng, tilt=0.5, loose=True) if loose else jitter_crop(image, rng)
+    return degrade(framed, rng, strength=0.8)
 
 
 def synthetic_validation(count: int, seed: int, region: str = "mx") -> list[Crop]:
@@ -110,12 +113,14 @@ def synthetic_validation(count: int, seed: int, region: str = "mx") -> list[Crop
 
 
 def training_sample(real: list[Crop], real_fraction: float, rng: np.random.Generator,
-                    region_weights: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """One (input, target) pair: a real crop with probability ``real_fraction``, else a synthetic plate."""
+                    region_weights: dict | None = None, loose_fraction: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """One (input, target) pair: a real crop with probability ``real_fraction``, else a synthetic plate; either
+    cropped like a loose detector box with probability ``loose_fraction``."""
+    loose = rng.random() < loose_fraction
     if real and rng.random() < real_fraction:
         crop = real[rng.integers(len(real))]
-        return preprocess(augment_real(crop.image, rng)), encode_label(crop.text)
-    plate = synth_plate(rng, region_weights=region_weights)
+        return preprocess(augment_real(crop.image, rng, loose)), encode_label(crop.text)
+    plate = synth_plate(rng, region_weights=region_weights, loose=loose)
     return preprocess(plate.image_bgr), encode_label(plate.text)
 
 
@@ -131,25 +136,26 @@ def shrink(crop: Crop, max_height: int = 2 * INPUT_HEIGHT) -> Crop:
 _BANK_REAL: list[Crop] = []  # handed to forked bank workers without pickling the images
 
 
-def _bank_chunk(job: tuple[int, int, int, float]) -> tuple[np.ndarray, np.ndarray]:
-    seed, chunk, count, real_fraction = job
+def _bank_chunk(job: tuple[int, int, int, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    seed, chunk, count, real_fraction, loose_fraction = job
     cv2.setNumThreads(1)
     rng = np.random.default_rng([seed, chunk])
     images = np.empty((count, INPUT_HEIGHT, INPUT_WIDTH), np.uint8)
     labels = np.empty((count, SLOTS), np.int64)
     for i in range(count):
-        x, labels[i] = training_sample(_BANK_REAL, real_fraction, rng)
+        x, labels[i] = training_sample(_BANK_REAL, real_fraction, rng, loose_fraction=loose_fraction)
         images[i] = np.round(x[0] * 255)
     return images, labels
 
 
 def render_bank(count: int, real: list[Crop], real_fraction: float, seed: int, workers: int,
-                chunk: int = 500) -> tuple[np.ndarray, np.ndarray]:
+                chunk: int = 500, loose_fraction: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``count`` augmented training samples rendered in ``workers`` processes: inputs as uint8 (N, H, W) and slot
     targets (N, SLOTS). The same seed gives the same bank."""
     global _BANK_REAL
     _BANK_REAL = [shrink(c) for c in real]
-    jobs = [(seed, i, min(chunk, count - start), real_fraction) for i, start in enumerate(range(0, count, chunk))]
+    jobs = [(seed, i, min(chunk, count - start), real_fraction, loose_fraction)
+            for i, start in enumerate(range(0, count, chunk))]
     if workers <= 1:
         parts = [_bank_chunk(job) for job in jobs]
     else:

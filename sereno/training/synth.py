@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from sereno.vision.plate_reader import CROP_MARGIN_X, CROP_MARGIN_Y
+
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
 FONT_DIRS = (Path("/usr/share/fonts"),)
@@ -386,12 +388,78 @@ def _random_backdrop(height: int, width: int, rng: np.random.Generator) -> np.nd
     return np.clip(backdrop.astype(np.int16) + noise[..., None], 0, 255).astype(np.uint8)
 
 
-def place_in_scene(plate: np.ndarray, rng: np.random.Generator, tilt: float = 1.0) -> np.ndarray:
+CAR_PAINTS = ((235, 235, 235), (190, 192, 196), (120, 122, 128), (25, 25, 28), (150, 20, 25), (25, 45, 110),
+              (60, 70, 60), (200, 190, 170), (90, 40, 30))
+CAR_WORDS = ("TOYOTA", "HONDA", "FORD", "NISSAN", "CHEVROLET", "DODGE", "KIA", "MAZDA", "JEEP", "RAM", "GMC",
+             "HYBRID", "4X4", "SPORT", "LIMITED", "AUTO SALES", "MOTORS", "AUTOPLEX", "EL PASO", "TIJUANA", "555-0199",
+             "SE", "LX", "V6", "XLT", "1500", "CRV", "RAV4", "SENTRA")
+TAIL_LIGHT = (200, 30, 35)
+
+
+def vehicle_backdrop(height: int, width: int, plate_box: tuple[int, int, int, int],
+                     rng: np.random.Generator) -> np.ndarray:
+    """The rear or front of a car around a plate at ``plate_box`` (x1, y1, x2, y2): body paint with a gradient, a
+    plate recess, a bumper band, trim lines, tail lights, badges and dealer-frame text (text that is not the plate,
+    which a loose detector box takes in). RGB uint8."""
+    x1, y1, x2, y2 = plate_box
+    ph, pw = y2 - y1, x2 - x1
+    paint = np.array(_colour_jitter(CAR_PAINTS[rng.integers(len(CAR_PAINTS))], rng, 20), np.float32)
+    shade = np.linspace(rng.uniform(0.75, 1.1), rng.uniform(0.75, 1.1), height, dtype=np.float32)[:, None, None]
+    scene = np.clip(np.broadcast_to(paint, (height, width, 3)) * shade, 0, 255).astype(np.uint8)
+    if rng.random() < 0.7:  # bumper: a darker or plastic band above or below the plate
+        top = int(y2 + rng.uniform(-0.6, 1.2) * ph) if rng.random() < 0.7 else int(y1 - rng.uniform(0.6, 1.6) * ph)
+        colour = _colour_jitter((40, 40, 42) if rng.random() < 0.6 else tuple(int(c) for c in paint * 0.8), rng, 15)
+        cv2.rectangle(scene, (0, top), (width, top + int(rng.uniform(0.5, 2.0) * ph)), colour, -1)
+    for _ in range(rng.integers(0, 4)):  # trim, chrome and panel lines
+        y = int(rng.uniform(0, height))
+        cv2.line(scene, (0, y), (width, y + int(rng.integers(-3, 4))),
+                 _colour_jitter((200, 200, 205) if rng.random() < 0.5 else (20, 20, 20), rng, 30),
+                 int(rng.integers(1, max(2, ph // 8))))
+    if rng.random() < 0.6:  # the plate recess or holder
+        grow = rng.uniform(0.05, 0.35, size=4) * np.array([pw, ph, pw, ph])
+        colour = _colour_jitter((30, 30, 32), rng, 20) if rng.random() < 0.5 else tuple(int(c) for c in paint * 0.7)
+        cv2.rectangle(scene, (int(x1 - grow[0]), int(y1 - grow[1])), (int(x2 + grow[2]), int(y2 + grow[3])),
+                      colour, -1)
+    if rng.random() < 0.4:  # tail lights at the sides
+        for cx in (int(x1 - rng.uniform(0.8, 2.5) * pw), int(x2 + rng.uniform(0.8, 2.5) * pw)):
+            cv2.rectangle(scene, (cx - pw // 3, int(y1 - ph * rng.uniform(0.5, 2))), (cx + pw // 3, y1 + ph),
+                          _colour_jitter(TAIL_LIGHT, rng, 30), -1)
+    fonts = available_fonts(CAPTION_FONTS + PLATE_FONTS[:4])
+    for _ in range(rng.integers(0, 3)):  # badges and dealer-frame text near the plate
+        word = CAR_WORDS[rng.integers(len(CAR_WORDS))]
+        th = int(ph * rng.uniform(0.12, 0.4))
+        tw = int(th * len(word) * rng.uniform(0.5, 0.8))
+        above = rng.random() < 0.5
+        ty = int(y1 - th - rng.uniform(0.02, 0.6) * ph) if above else int(y2 + rng.uniform(0.02, 0.5) * ph)
+        tx = int(x1 + rng.uniform(-0.3, 1.0) * pw - tw / 2)
+        ink = (235, 235, 235) if paint.mean() < 110 else (25, 25, 25)
+        if rng.random() < 0.4:
+            ink = (200, 200, 205)  # chrome
+        _paste_mask(scene, text_image(word, fonts[rng.integers(len(fonts))], 48), (tx, ty, tx + tw, ty + th),
+                    _colour_jitter(ink, rng, 20), keep_aspect=True)
+    noise = cv2.resize(rng.integers(-10, 11, size=(height // 4 + 1, width // 4 + 1, 1)).astype(np.int16),
+                       (width, height), interpolation=cv2.INTER_NEAREST)
+    return np.clip(scene.astype(np.int16) + noise[..., None], 0, 255).astype(np.uint8)
+
+
+# Loose, detector-like boxes: how far a plate detector's box reaches past the plate, as a fraction of the plate's
+# width (left, right) and height (top, bottom), before the reader's own margin (plate_reader.crop_with_margin).
+# PlateDetector on synthetic cars (sereno.training.detector_like): sides 0..9%, top 0..27%, bottom 1..39% (5th-95th
+# percentile); real photos' boxes are looser (~1.7x the plate's height), hence up to 50%.
+LOOSE_MARGIN_X = (-0.04, 0.12)
+LOOSE_MARGIN_Y = (-0.05, 0.5)
+READER_MARGIN = (CROP_MARGIN_X, CROP_MARGIN_Y)
+
+
+def place_in_scene(plate: np.ndarray, rng: np.random.Generator, tilt: float = 1.0, loose: bool = False) -> np.ndarray:
     """Warp the plate with a random perspective onto a backdrop and crop it like a detector box (margin jitter,
-    sometimes shaving the border a little). Returns RGB uint8."""
+    sometimes shaving the border a little). ``loose``: a car around the plate and the loose box of a plate detector
+    plus the reader's margin. Returns RGB uint8."""
     h, w = plate.shape[:2]
-    pad = int(max(h, w) * 0.35)
-    scene = _random_backdrop(h + 2 * pad, w + 2 * pad, rng)
+    pad = int(max(max(h, w) * 0.35, 1.5 * h if loose else 0))
+    box = (pad, pad, pad + w, pad + h)
+    scene = (vehicle_backdrop(h + 2 * pad, w + 2 * pad, box, rng) if loose
+             else _random_backdrop(h + 2 * pad, w + 2 * pad, rng))
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     jitter = rng.uniform(-1, 1, size=(4, 2)) * np.float32([w, h]) * 0.06 * tilt
     angle = np.deg2rad(rng.normal(0, 4) * tilt)
@@ -406,7 +474,13 @@ def place_in_scene(plate: np.ndarray, rng: np.random.Generator, tilt: float = 1.
     x1, y1 = dst.min(axis=0)
     x2, y2 = dst.max(axis=0)
     bw, bh = x2 - x1, y2 - y1
-    margins = rng.uniform(-0.02, 0.12, size=4) * np.float32([bw, bh, bw, bh])
+    if loose:  # the detector's box: the plate's grown by `extra`; then the reader's margin, a share of that box
+        extra = np.concatenate([rng.uniform(*LOOSE_MARGIN_X, size=2), rng.uniform(*LOOSE_MARGIN_Y, size=2)])
+        loose_w, loose_h = bw * (1 + extra[:2].sum()), bh * (1 + extra[2:].sum())
+        margins = extra[[0, 2, 1, 3]] * np.float32([bw, bh, bw, bh]) + np.float32(
+            [loose_w * READER_MARGIN[0], loose_h * READER_MARGIN[1]] * 2)
+    else:
+        margins = rng.uniform(-0.02, 0.12, size=4) * np.float32([bw, bh, bw, bh])
     left, top = int(max(0, x1 - margins[0])), int(max(0, y1 - margins[1]))
     right, bottom = int(min(scene.shape[1], x2 + margins[2])), int(min(scene.shape[0], y2 + margins[3]))
     return scene[top:bottom, left:right]
@@ -483,9 +557,10 @@ def degrade(image: np.ndarray, rng: np.random.Generator, strength: float = 1.0) 
 
 
 def synth_plate(rng: np.random.Generator, layout: Layout | str | None = None, region_weights: dict | None = None,
-                clean: bool = False, strength: float = 0.8) -> SynthPlate:
+                clean: bool = False, strength: float = 0.8, loose: bool = False) -> SynthPlate:
     """One synthetic plate crop. ``layout`` by object or name; None picks one (``region_weights`` per region,
-    default: every layout alike). ``clean`` skips the camera effects (perspective and crop jitter stay mild)."""
+    default: every layout alike). ``clean`` skips the camera effects (perspective and crop jitter stay mild).
+    ``loose``: cropped as the plate detector's box plus the reader's margin, with the car around the plate."""
     if layout is None:
         layout = pick_layout(rng, region_weights)
     elif isinstance(layout, str):
@@ -494,7 +569,7 @@ def synth_plate(rng: np.random.Generator, layout: Layout | str | None = None, re
         layout = LAYOUTS_BY_NAME[layout]
     drawn = fill_pattern(layout.patterns[rng.integers(len(layout.patterns))], rng)
     plate = render_plate(layout, drawn, rng, height=int(rng.integers(60, 90)))
-    crop = place_in_scene(plate, rng, tilt=0.3 if clean else 1.0)
+    crop = place_in_scene(plate, rng, tilt=0.3 if clean else 1.0, loose=loose)
     # the crop's final size, as a detector at a distance would give it
     target_h = int(rng.integers(40, 120)) if clean else int(rng.integers(26, 100))
     scale = target_h / crop.shape[0]

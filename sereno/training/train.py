@@ -3,6 +3,7 @@
     python tools/train_plate_ocr.py                       # CPU defaults: a short run (see docs/plate-ocr.md)
     python tools/train_plate_ocr.py --device cuda --bank 100000 --epochs 18 --batch 512   # the committed model
     python tools/train_plate_ocr.py --evaluate-only      # figures of the committed model
+    python tools/train_plate_ocr.py --evaluate-only --detector-like   # and on the plate detector's boxes
 
 The figures are measured on the exported ONNX file through the runtime (sereno.vision.plate_ocr.PlateOCR), so they
 describe exactly what ships.
@@ -28,6 +29,8 @@ from sereno.vision.plate_ocr import (ALPHABET, CTC_OUTPUT, DEFAULT_MODEL, INPUT_
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data")) / "alpr"
 SYNTH_VALIDATION_SEED = 20261123
+DETECTOR_LIKE_SEED = 777  # synthetic plates of the detector-like sets
+DETECTOR_LIKE_FRAMES_SEED = 9000  # their frames (cars, positions)
 
 
 @dataclass
@@ -71,13 +74,28 @@ def validation_sets(data: Path, synth_count: int) -> dict[str, list[Crop]]:
     return sets
 
 
-def evaluate(model_path: Path, data: Path, synth_count: int) -> dict:
+def detector_like_sets(data: Path) -> dict[str, list[Crop]]:
+    """The validation plates (real held-out crops, flat synthetic plates) on synthetic cars, cropped from the real
+    plate detector's boxes with the reader's margin (sereno.training.detector_like). Needs the detector model."""
+    from sereno.config import load_settings
+    from sereno.training.detector_like import detector_like, flat_synthetic_plates
+    from sereno.vision.detectors import PlateDetector
+
+    detector = PlateDetector(load_settings(), threads=1)
+    plates = {name: load_crop_set(data, name, "val") for name in CROP_SETS}
+    plates["mx-synth"] = flat_synthetic_plates(300, DETECTOR_LIKE_SEED, ("mx",))
+    plates["other-synth"] = flat_synthetic_plates(200, DETECTOR_LIKE_SEED + 1, ("us", "eu", "br", "ar"))
+    return {f"det-{name}": detector_like(found, detector, seed=DETECTOR_LIKE_FRAMES_SEED + i)[0]
+            for i, (name, found) in enumerate(plates.items())}
+
+
+def evaluate(model_path: Path, data: Path, synth_count: int, with_detector: bool = False) -> dict:
     ocr = PlateOCR(model_path, threads=1)
-    sets = validation_sets(data, synth_count)
+    sets = validation_sets(data, synth_count) | (detector_like_sets(data) if with_detector else {})
     scores = [score(ocr, name, crops) for name, crops in sets.items()]
-    print(f"{'set':10} {'crops':>6} {'exact':>8} {'char acc':>9}")
+    print(f"{'set':16} {'crops':>6} {'exact':>8} {'char acc':>9}")
     for s in scores:
-        print(f"{s.name:10} {s.count:6d} {s.exact:8.2%} {s.char_accuracy:9.2%}")
+        print(f"{s.name:16} {s.count:6d} {s.exact:8.2%} {s.char_accuracy:9.2%}")
     latency = ms_per_crop(model_path, sets["us"] or sets["mx-synth"])
     digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
     size = model_path.stat().st_size
@@ -114,6 +132,7 @@ def train(args: argparse.Namespace) -> dict:
     from torch import nn
 
     from sereno.training.model import make_net
+    from sereno.training.onnx_weights import calibrate_batchnorm, load_onnx_weights
 
     torch.manual_seed(args.seed)
     device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -126,7 +145,10 @@ def train(args: argparse.Namespace) -> dict:
           f"{args.bank} rendered samples x {args.epochs} epochs; batch {args.batch}; {total_steps} steps; "
           f"{args.workers} rendering processes", flush=True)
     net = make_net(args.head)
-    if args.init:
+    from_onnx = args.init is not None and args.init.suffix == ".onnx"
+    if from_onnx:
+        load_onnx_weights(net, args.init)
+    elif args.init:
         net.load_state_dict(torch.load(args.init, map_location="cpu"))
     net = net.to(device)
     optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -145,12 +167,15 @@ def train(args: argparse.Namespace) -> dict:
     render_seconds = 0.0
     for round_index in range(args.rounds):
         t0 = time.perf_counter()
-        images, labels = render_bank(args.bank, real, args.real_fraction, args.seed * 1000 + round_index, args.workers)
+        images, labels = render_bank(args.bank, real, args.real_fraction, args.seed * 1000 + round_index, args.workers,
+                                     loose_fraction=args.loose_fraction)
         render_seconds += time.perf_counter() - t0
         print(f"round {round_index + 1}: rendered {len(images)} samples in {time.perf_counter() - t0:.0f} s",
               flush=True)
         bank_x = torch.from_numpy(images).to(device)
         bank_y = torch.from_numpy(labels).to(device)
+        if from_onnx and round_index == 0:
+            calibrate_batchnorm(net, bank_x[:args.batch].unsqueeze(1).float() / 255.0)
         net.train()
         for epoch in range(1, args.epochs + 1):
             order = torch.randperm(len(bank_x), device=device)
@@ -197,6 +222,8 @@ def jitter_tone(x):
 def write_card_metadata(path: Path, args: argparse.Namespace, training: dict, metrics: dict) -> None:
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                 if k not in ("out", "data", "checkpoint", "fonts", "evaluate_only", "init")}
+    if args.init:  # fine-tuned: which weights it started from
+        settings["init"] = f"{args.init.name} sha256 {hashlib.sha256(args.init.read_bytes()).hexdigest()}"
     meta = {"alphabet": ALPHABET, "slots": SLOTS, "input": [1, INPUT_HEIGHT, INPUT_WIDTH], "input_range": "0..1 gray",
             "training": {**settings, **training}, "validation": metrics,
             "split": "sha256(plate)[:4] % 100 < 20 -> validation (sereno.training.datasets.split_of)"}
@@ -214,6 +241,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="fixed character slots, or a CTC sequence (both give per-slot probabilities at run time)")
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--real-fraction", type=float, default=0.35, help="share of real crops in each batch")
+    parser.add_argument("--loose-fraction", type=float, default=0.4,
+                        help="share of samples cropped like the plate detector's loose box, with a car around")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="rendering processes")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
@@ -222,9 +251,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fonts", type=Path, default=None, help="extra font folder (sets SERENO_FONTS_DIR)")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--checkpoint", type=Path, default=None, help="also save the torch weights here")
-    parser.add_argument("--init", type=Path, default=None, help="start from these torch weights (fine-tuning)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from these weights (fine-tuning): a torch state dict, or an exported .onnx file")
     parser.add_argument("--synth-val", type=int, default=1000, help="synthetic Mexican validation plates")
     parser.add_argument("--evaluate-only", action="store_true", help="only print the figures of --out")
+    parser.add_argument("--detector-like", action="store_true",
+                        help="also score crops cut from the real plate detector's boxes (needs `sereno models "
+                             "install`; about 5 minutes on one core)")
     return parser.parse_args(argv)
 
 
@@ -241,10 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.out.exists():
             print(f"error: no model at {args.out}: train one first", file=sys.stderr)
             return 2
-        evaluate(args.out, args.data, args.synth_val)
+        evaluate(args.out, args.data, args.synth_val, args.detector_like)
         return 0
     training = train(args)
-    metrics = evaluate(args.out, args.data, args.synth_val)
+    metrics = evaluate(args.out, args.data, args.synth_val, args.detector_like)
     write_card_metadata(args.out.with_suffix(".json"), args, training, metrics)
     print(json.dumps({"training": training, **metrics}))
     return 0

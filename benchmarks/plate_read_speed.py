@@ -1,0 +1,78 @@
+"""Plate reading speed on one core: recognition per crop (PlateOCR alone, and the whole reader with format decoding)
+on the held-out US crops, and plate detection + reading per 720p frame of the demo clip. CPU time of this process
+(so other jobs on a shared machine do not count) and wall time; prints figures, asserts nothing.
+
+    SERENO_MODELS_DIR=~/.cache/sereno/models taskset -c 0 .venv/bin/python benchmarks/plate_read_speed.py
+
+Needs the models (`sereno models install`) and ../shared/data (alpr/us-crops, video/car-approach-plate-LS15EBC.mp4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import av  # noqa: E402
+
+from sereno.config import load_settings  # noqa: E402
+from sereno.training.datasets import load_crop_set  # noqa: E402
+from sereno.vision.detectors import PlateDetector  # noqa: E402
+from sereno.vision.plate_ocr import PlateOCR  # noqa: E402
+from sereno.vision.plate_reader import PlateReader  # noqa: E402
+
+SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+CLIP = SHARED / "video" / "car-approach-plate-LS15EBC.mp4"
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(items, work, repeats: int = 1) -> tuple[float, float]:
+    """(CPU ms, wall ms) per item of ``work(item)``, after one warm-up call."""
+    work(items[0])
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    for _ in range(repeats):
+        for item in items:
+            work(item)
+    count = repeats * len(items)
+    return 1000 * (cpu_seconds() - cpu) / count, 1000 * (time.perf_counter() - wall) / count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=30, help="720p frames of the demo clip (every 3rd frame)")
+    args = parser.parse_args()
+    settings = load_settings()
+    crops = [c.image for c in load_crop_set(SHARED / "alpr", "us", "val")]
+    ocr = PlateOCR(threads=1)
+    reader = PlateReader(settings, region="us", threads=1)
+    cpu, wall = timed(crops, ocr.char_probs, repeats=3)
+    print(f"PlateOCR recognition: {cpu:.2f} ms CPU / {wall:.2f} ms wall per crop ({len(crops)} held-out US crops)")
+    cpu, wall = timed(crops, reader.read_crop)
+    print(f"reader (recognition + format decoding): {cpu:.2f} ms CPU / {wall:.2f} ms wall per crop")
+
+    with av.open(str(CLIP)) as container:
+        frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 3 == 0]
+    frames = frames[:args.frames]
+    detector = PlateDetector(settings, threads=1)
+
+    def detect_and_read(frame):
+        return [reader.read(frame, d.box) for d in detector.detect(frame)]
+
+    cpu, wall = timed(frames, detect_and_read)
+    height, width = frames[0].shape[:2]
+    print(f"plate detection + reading: {cpu:.1f} ms CPU / {wall:.1f} ms wall per {width}x{height} frame "
+          f"({len(frames)} frames)")
+
+
+if __name__ == "__main__":
+    main()

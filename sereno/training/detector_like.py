@@ -1,0 +1,96 @@
+"""Detector-like validation crops: plates read the way the end-to-end pipeline reads them.
+
+A plate (a real held-out crop, or a synthetic plate rendered flat) is pasted into a 1280x720 frame showing a car
+around it (``synth.vehicle_backdrop``); the real plate detector (``sereno.vision.detectors.PlateDetector``) runs on the
+frame, and the reader's crop (``plate_reader.crop_with_margin``) is taken from the detection that overlaps the plate
+most. So the loose boxes of the detector are measured, and a recogniser can be scored on them, without touching the
+end-to-end evaluation photos.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from sereno.training.datasets import Crop
+from sereno.training.synth import LAYOUTS, fill_pattern, label_of, render_plate, vehicle_backdrop
+from sereno.vision.evaluation import iou
+from sereno.vision.plate_reader import crop_with_margin
+
+FRAME_HW = (720, 1280)
+PLATE_WIDTH = (100, 260)  # pixels in the 1280x720 frame: a car from a few metres to across the street
+MIN_IOU = 0.3  # as in `sereno eval alpr`: below this the plate counts as missed
+
+
+@dataclass(frozen=True)
+class Extent:
+    """How far a detected box reaches past the plate: fractions of the plate's width (left, right) and height
+    (top, bottom); negative when the box cuts into the plate."""
+    left: float
+    right: float
+    top: float
+    bottom: float
+    iou: float
+
+
+def frame_with_plate(plate_bgr: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A 1280x720 frame with the plate pasted on a car, and the plate's box in it."""
+    height, width = FRAME_HW
+    ph, pw = plate_bgr.shape[:2]
+    target_w = int(rng.uniform(*PLATE_WIDTH))
+    target_h = max(8, round(ph * target_w / pw))
+    x1 = int(rng.uniform(0.15, 0.85) * width - target_w / 2)
+    y1 = int(rng.uniform(0.35, 0.8) * height - target_h / 2)
+    box = (x1, y1, x1 + target_w, y1 + target_h)
+    frame = cv2.cvtColor(vehicle_backdrop(height, width, box, rng), cv2.COLOR_RGB2BGR)
+    frame[y1:y1 + target_h, x1:x1 + target_w] = cv2.resize(plate_bgr, (target_w, target_h),
+                                                            interpolation=cv2.INTER_AREA)
+    frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.3, 1.0))
+    ok, encoded = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(50, 95))])
+    return (cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else frame), box
+
+
+def extent_of(detected: tuple[float, float, float, float], plate: tuple[int, int, int, int]) -> Extent:
+    pw, ph = plate[2] - plate[0], plate[3] - plate[1]
+    return Extent((plate[0] - detected[0]) / pw, (detected[2] - plate[2]) / pw, (plate[1] - detected[1]) / ph,
+                  (detected[3] - plate[3]) / ph, iou(detected, plate))
+
+
+def flat_synthetic_plates(count: int, seed: int, regions: tuple[str, ...]) -> list[Crop]:
+    """``count`` synthetic plates of the given regions' layouts, rendered flat and tight (no camera effects)."""
+    rng = np.random.default_rng(seed)
+    layouts = [layout for layout in LAYOUTS if layout.region in regions]
+    plates = []
+    for i in range(count):
+        layout = layouts[i % len(layouts)]
+        drawn = fill_pattern(layout.patterns[rng.integers(len(layout.patterns))], rng)
+        image = cv2.cvtColor(render_plate(layout, drawn, rng, height=int(rng.integers(60, 90))), cv2.COLOR_RGB2BGR)
+        plates.append(Crop(image, label_of(drawn), f"synth-{layout.name}/{i}"))
+    return plates
+
+
+def best_detection(frame: np.ndarray, plate_box: tuple[int, int, int, int], detector):
+    """The detected box overlapping the plate most, as `sereno eval alpr` picks it; None when it overlaps less than
+    MIN_IOU (a missed plate)."""
+    detections = [d for d in detector.detect(frame) if d.label == "plate"]
+    best = max(detections, key=lambda d: iou(d.box, plate_box), default=None)
+    return best.box if best is not None and iou(best.box, plate_box) >= MIN_IOU else None
+
+
+def detector_like(plates: list[Crop], detector, seed: int) -> tuple[list[Crop], list[Extent], int]:
+    """Each plate in a frame, cropped from the detector's best box: the crops (in the reader's margin), the boxes'
+    extents, and how many plates the detector missed."""
+    rng = np.random.default_rng(seed)
+    crops, extents, missed = [], [], 0
+    for plate in plates:
+        frame, box = frame_with_plate(plate.image, rng)
+        detected = best_detection(frame, box, detector)
+        crop = crop_with_margin(frame, detected) if detected is not None else None
+        if crop is None:
+            missed += 1
+            continue
+        extents.append(extent_of(detected, box))
+        crops.append(Crop(crop, plate.text, plate.source))
+    return crops, extents, missed

@@ -1,0 +1,75 @@
+"""Fine-tune from the committed ONNX file when no torch checkpoint was kept.
+
+The exporter folds each BatchNorm into the convolution before it, so the ONNX file holds one weight and one bias per
+convolution. ``load_onnx_weights`` puts them back into a ``PlateCTCNet`` with the BatchNorms as the identity plus the
+folded bias (the network then computes exactly what the ONNX file does), and ``calibrate_batchnorm`` gives each
+BatchNorm the statistics of a real batch with a scale and shift that undo them, so that training (which normalises
+with batch statistics) starts from the same function instead of from a jolt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def _onnx_convolutions(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    tensors = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    convs = [node for node in model.graph.node if node.op_type == "Conv"]
+    return [(tensors[node.input[1]], tensors[node.input[2]]) for node in convs]
+
+
+def load_onnx_weights(net: nn.Module, path: Path) -> None:
+    """Copy the convolutions of an exported ``WithSoftmax(net)`` ONNX file into ``net`` (same architecture)."""
+    folded = _onnx_convolutions(path)
+    modules = list(net.modules())
+    convs = [m for m in modules if isinstance(m, nn.Conv2d)]
+    if len(convs) != len(folded):
+        raise ValueError(f"{path} has {len(folded)} convolutions, the network {len(convs)}: not the same architecture")
+    following = {id(m): modules[i + 1] if i + 1 < len(modules) else None for i, m in enumerate(modules)}
+    with torch.no_grad():
+        for conv, (weight, bias) in zip(convs, folded):
+            if tuple(conv.weight.shape) != weight.shape:
+                raise ValueError(f"{path}: convolution shape {weight.shape} does not fit {tuple(conv.weight.shape)}")
+            conv.weight.copy_(torch.from_numpy(weight.copy()))
+            norm = following[id(conv)]
+            if isinstance(norm, nn.BatchNorm2d):
+                norm.weight.fill_(1.0)
+                norm.bias.copy_(torch.from_numpy(bias.copy()))
+                norm.running_mean.zero_()
+                norm.running_var.fill_(1.0 - norm.eps)
+            else:
+                conv.bias.copy_(torch.from_numpy(bias.copy()))
+
+
+def calibrate_batchnorm(net: nn.Module, batch: torch.Tensor) -> None:
+    """Give each identity BatchNorm (from ``load_onnx_weights``) the mean and variance of its input on ``batch``,
+    with weight and bias set so that its output is unchanged."""
+    norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    seen: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def record(module, inputs, _output):
+        x = inputs[0]
+        seen[id(module)] = (x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False))
+
+    hooks = [m.register_forward_hook(record) for m in norms]
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        net(batch)
+        for norm in norms:
+            mean, var = seen[id(norm)]
+            norm.bias.add_(mean)
+            norm.weight.copy_(torch.sqrt(var + norm.eps))
+            norm.running_mean.copy_(mean)
+            norm.running_var.copy_(var)
+    for hook in hooks:
+        hook.remove()
+    net.train(was_training)

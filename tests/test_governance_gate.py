@@ -33,6 +33,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.FACE_WATCHLIST: {SUP},
     Action.EXPORT_EVIDENCE: {INV, SUP},
     Action.VIEW_CAMERA_LOCATIONS: {OP, INV, SUP, AUD},
+    Action.ACCEPT_CAMERA_VIEW: {SUP},
     Action.MANAGE_CASES: {INV, SUP},
     Action.RECORD_WARRANT: {INV, SUP},
     Action.DECLARE_EMERGENCY: {SUP},

@@ -136,6 +136,22 @@ def test_tampering_raises_the_alarm_within_the_debounce_time_and_clears(clip: st
     assert cleared is not None and cleared <= detector.clear_after_s + SETTLE + FIRST_LOOK
 
 
+def test_a_camera_re_aimed_on_purpose_stays_quiet_once_its_new_view_is_accepted() -> None:
+    """Real frames of the highway, then the camera turned for good: the alarm is raised; a supervisor accepts the
+    new view; the alarm clears at the next look and a minute of the new view raises nothing."""
+    frames = ping_pong(list(frames_per_second("highway-320x240-a.avi", 40)), NORMAL_S + 90)
+    detector = TamperDetector()
+    alarms = []
+    for second, frame in enumerate(frames):
+        view = frame if second < NORMAL_S else turned(frame)
+        alarms.append(detector.check(view, T0 + timedelta(seconds=second)))
+        if second == NORMAL_S + 25:
+            assert alarms[-1] == "turned away"
+            detector.accept_view()
+    after = alarms[NORMAL_S + 26:]
+    assert after and not any(after), f"alarms after the view was accepted: {sorted(set(after) - {None})}"
+
+
 def test_a_camera_that_starts_blacked_out_is_dark_without_a_reference() -> None:
     detector = TamperDetector()
     black = blacked_out(frames_per_second("highway-320x240-a.avi", 1)[0])

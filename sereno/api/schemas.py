@@ -129,6 +129,10 @@ class ApprovalBody(BaseModel):
     reason: str
 
 
+class AcceptViewBody(BaseModel):
+    reason: str = Field(description="Why the view changed (who re-aimed the camera, work order...), for the ledger")
+
+
 class FeedRequestBody(BaseModel):
     camera_id: str
     minutes: int

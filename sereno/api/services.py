@@ -132,6 +132,10 @@ class Services:
         self.recorder.start()
         return len(self.runner.workers)
 
+    def accept_view(self, camera_id: str) -> bool:
+        """A re-aimed camera's new view becomes its normal one; False when this process does not run the camera."""
+        return self.runner is not None and self.runner.accept_view(camera_id)
+
     def live_feed(self, camera_id: str) -> LiveFeed | None:
         """The camera's video from its recording stream for the live view, when this process records it."""
         return self.recorder.live(camera_id) if self.recorder is not None else None

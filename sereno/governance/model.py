@@ -52,6 +52,7 @@ class Action(StrEnum):
     FACE_WATCHLIST = "face.watchlist"
     EXPORT_EVIDENCE = "evidence.export"
     VIEW_CAMERA_LOCATIONS = "cameras.locations"
+    ACCEPT_CAMERA_VIEW = "cameras.accept_view"  # a camera re-aimed on purpose: its new view becomes the normal one
     MANAGE_CASES = "cases.manage"
     RECORD_WARRANT = "warrants.record"
     DECLARE_EMERGENCY = "warrants.emergency"

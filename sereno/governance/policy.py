@@ -54,6 +54,8 @@ RULES: dict[Action, ActionRule] = {
                                       capability=Capability.FACE_WATCHLIST),
     Action.EXPORT_EVIDENCE: ActionRule(_CASEWORK, personal=True, needs_case=True),
     Action.VIEW_CAMERA_LOCATIONS: ActionRule(frozenset({_OP, _INV, _SUP, _AUD})),
+    # Silencing a tamper alarm is what someone who turned a camera away would want: a supervisor, with a reason.
+    Action.ACCEPT_CAMERA_VIEW: ActionRule(frozenset({_SUP})),
     Action.MANAGE_CASES: ActionRule(_CASEWORK),
     Action.RECORD_WARRANT: ActionRule(_CASEWORK),
     Action.DECLARE_EMERGENCY: ActionRule(frozenset({_SUP})),

@@ -59,6 +59,14 @@ class Runner:
     def alive(self) -> bool:
         return any(t.is_alive() for t in self.threads)
 
+    def accept_view(self, camera_id: str) -> bool:
+        """Take a camera's current view as its normal one (tamper reference); False when no worker here runs it."""
+        for worker in self.workers:
+            if worker.camera.id == camera_id:
+                worker.tamper.accept_view()
+                return True
+        return False
+
     def stop(self, timeout_s: float = 15.0) -> None:
         """Ask every worker to finish (each flushes its tracks into sightings) and wait for them."""
         self.stop_event.set()

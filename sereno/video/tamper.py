@@ -15,7 +15,8 @@ first ``LEARN_S`` seconds, then lets it follow slow changes (dusk, shadows, park
 a covered camera never becomes the new normal; and it debounces: an alarm is raised only after a condition held
 ``raise_after_s`` seconds of stream time (traffic passing close, a bird on the lens do not last), and cleared after
 the view was normal for ``clear_after_s``. The reference lives in memory: after a camera is re-aimed on purpose,
-restarting its worker learns the new view. Figures and tests: docs/recording.md.
+a supervisor accepts the new view (``accept_view``; ``POST /api/cameras/{id}/accept-view``, recorded in the
+ledger), and it is learned again. Figures and tests: docs/recording.md.
 """
 
 from __future__ import annotations
@@ -162,6 +163,13 @@ class TamperDetector:
         self.last_seen: datetime | None = None
         self.alarm: str | None = None
         self.disagreeing_since: datetime | None = None  # start of the run of frames that contradict the alarm state
+        self.accept_requested = False
+
+    def accept_view(self) -> None:
+        """Take the camera's view from now on as its normal one (it was re-aimed on purpose): the alarm clears and
+        the reference is learned again from the next frames. Callable from another thread: the camera's own thread
+        applies it at its next check. A dark or blank view still raises its alarm (those need no reference)."""
+        self.accept_requested = True
 
     def check(self, image_bgr: np.ndarray, at: datetime) -> str | None:
         if self.last_seen is None or (at - self.last_seen).total_seconds() >= self.every_s:
@@ -170,6 +178,9 @@ class TamperDetector:
 
     def update(self, grey: np.ndarray, at: datetime) -> str | None:
         """Judge one small grey frame (``tamper_view``); returns the alarm in force."""
+        if self.accept_requested:
+            self.accept_requested = False
+            self.recent_edges, self.alarm, self.disagreeing_since = None, None, None  # relearned just below
         features = view_features(grey)
         elapsed = 0.0 if self.last_seen is None else max(0.0, (at - self.last_seen).total_seconds())
         self.last_seen = at

@@ -206,3 +206,26 @@ def test_a_feed_request_needs_a_device_session_and_a_known_camera(api: Api) -> N
             "camera_id": "nope", "minutes": 5, "reason": "persecución de un vehículo robado"})
         assert unknown.status_code == 404
 
+
+
+def test_a_supervisor_accepts_a_re_aimed_cameras_view_with_a_reason_recorded(api: Api) -> None:
+    if not LOOP_CLIP.is_file():
+        pytest.skip("needs ../shared/data: cam-1 loops the LS15EBC clip")
+    body = {"reason": "cámara reorientada por mantenimiento, orden de trabajo 4411"}
+    with api.client("op") as operator:
+        refused = operator.post("/api/cameras/cam-1/accept-view", json=body, headers=CSRF)
+        assert refused.status_code == 403
+    detector = next(w for w in api.services.runner.workers if w.camera.id == "cam-1").tamper
+    with api.client("sup") as supervisor:
+        assert supervisor.post("/api/cameras/cam-1/accept-view", json={"reason": "ok"},
+                               headers=CSRF).status_code == 422  # a reason that says nothing
+        answer = supervisor.post("/api/cameras/cam-1/accept-view", json=body, headers=CSRF)
+        assert answer.status_code == 200, answer.text
+        assert supervisor.post("/api/cameras/nope/accept-view", json=body, headers=CSRF).status_code == 404
+    entry = api.ledger_entry(answer.json()["ledger_seq"])
+    assert (entry["actor"], entry["action"], entry["outcome"]) == ("sup", "cameras.accept_view", "allowed")
+    assert entry["details"]["reason"] == body["reason"]
+    deadline = time.monotonic() + 10
+    while detector.accept_requested and time.monotonic() < deadline:  # the camera's own thread applies it
+        time.sleep(0.1)
+    assert not detector.accept_requested and detector.alarm is None

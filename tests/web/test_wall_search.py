@@ -9,6 +9,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from sereno.api.services import PublishingSink
+from sereno.domain import CameraState, CameraStatus
 from tests.web.browser import screenshot
 from tests.web.site import ROUTE_PLATE, ROUTE_STOPS
 
@@ -97,6 +99,24 @@ def test_a_tile_that_cannot_show_its_video_falls_back_to_the_analysed_frames(ope
     expect(live).to_have_attribute("data-fallback", "starved")
     expect(live.locator("img.live")).to_have_attribute("src", "/api/cameras/tij-garita/live.mjpg?overlay=0")
     expect(live.locator("video.live")).to_be_hidden()
+    assert page.errors == []
+
+
+def test_a_supervisor_accepts_the_new_view_of_a_camera_turned_on_purpose(open_page, site) -> None:
+    page = open_page("supervisora")
+    page.goto("/#/camera/tij-garita")
+    expect(page.locator("#camera-live")).to_be_visible()
+    expect(page.locator("#accept-view")).to_be_hidden()  # nothing to accept while the view is normal
+    # The camera's state as its worker would report it after being turned (the real worker's view is not turned).
+    PublishingSink(site.app.state.services.store, site.app.state.services.events).set_camera_status(
+        CameraStatus("tij-garita", CameraState.TAMPERED, "turned away"))
+    expect(page.locator("#accept-view")).to_be_visible()
+    page.fill("#accept-view-reason", "reorientada por mantenimiento, orden de trabajo 4411")
+    page.click("#accept-view-button")
+    expect(page.locator(".toast.ok")).to_contain_text("Vista aceptada")
+    recorded = [e for e in site.gov.ledger.entries(kind="decision") if e["action"] == "cameras.accept_view"]
+    assert [(e["actor"], e["outcome"], e["details"]["reason"]) for e in recorded] == [
+        ("supervisora", "allowed", "reorientada por mantenimiento, orden de trabajo 4411")]
     assert page.errors == []
 
 

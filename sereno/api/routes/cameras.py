@@ -17,12 +17,13 @@ from fastapi.responses import StreamingResponse
 from sereno.api.auth import Authenticated, ReaderDep, ServicesDep
 from sereno.api.errors import ApiError
 from sereno.api.live import BOUNDARY, mjpeg_part
-from sereno.api.schemas import camera_json
+from sereno.api.schemas import AcceptViewBody, camera_json
 from sereno.api.services import Services
-from sereno.governance import NotAuthenticated, Principal
+from sereno.governance import Action, NotAuthenticated, Principal, Scope, require
 from sereno.governance.feeds import authorize_live
 from sereno.governance.identity import resolve
 from sereno.governance.ownership import installation_agency
+from sereno.governance.purposes import MIN_REASON_CHARS
 from sereno.intel.governed import list_cameras
 
 router = APIRouter(tags=["cameras"])
@@ -48,6 +49,25 @@ def config(svc: ServicesDep) -> dict[str, Any]:
 def cameras(r: ReaderDep, svc: ServicesDep) -> list[dict[str, Any]]:
     """Every configured camera with its state; positions only for the roles that may see them (recorded)."""
     return [camera_json(view, svc.recording(view.camera)) for view in list_cameras(r)]
+
+
+@router.post("/api/cameras/{camera_id}/accept-view")
+def accept_view(camera_id: str, body: AcceptViewBody, principal: Authenticated, svc: ServicesDep) -> dict[str, Any]:
+    """A camera re-aimed on purpose: its tamper alarm ("turned away") clears and its current view becomes the
+    normal one. Supervisors only, with a reason; recorded in the ledger (turning a camera away and silencing its
+    alarm is what an abuser would do)."""
+    camera = svc.camera(camera_id)
+    if camera is None:
+        raise ApiError(404, "not_found", f"no camera {camera_id!r}; see GET /api/cameras")
+    if len(body.reason.strip()) < MIN_REASON_CHARS:
+        raise ApiError(422, "reason_too_short", f"say why the view changed (at least {MIN_REASON_CHARS} characters)")
+    owner = camera.agency or installation_agency(svc.gov)
+    decision = require(svc.gov, principal, Action.ACCEPT_CAMERA_VIEW, None,
+                       Scope(cameras=(camera_id,), owners=(owner,)), reason=body.reason.strip())
+    if not svc.accept_view(camera_id):
+        raise ApiError(409, "not_running", f"camera {camera_id} is not analysed by this server (disabled, or run by "
+                                           "another process): nothing to accept")
+    return {"camera": camera_id, "accepted": True, "ledger_seq": decision.ledger_seq}
 
 
 def _authorize_live(svc: Services, principal: Principal, camera_id: str) -> datetime | None:

@@ -7,8 +7,8 @@ import { onEvent } from "../events.js";
 import { formatDateTime, formatTime, t } from "../i18n.js";
 import { playVideo, signalText } from "../live.js";
 import { getPurpose, purposeChip, purposeParams } from "../purpose.js";
-import { mayUse } from "../session.js";
-import { emptyState, errorBanner, loadOrExplain, spinner, stateBadge } from "../ui.js";
+import { mayUse, session } from "../session.js";
+import { emptyState, errorBanner, loadOrExplain, spinner, stateBadge, toast } from "../ui.js";
 
 const WINDOWS_MIN = [15, 60, 360, 1440];
 
@@ -53,6 +53,7 @@ export async function mount(root, { args }) {
     }
   };
 
+  const acceptBox = session.user?.role === "supervisor" ? acceptViewPanel(camera) : null;
   fill(root, h("div.camera-page",
     h("div.camera-head",
       h("a.back", { href: "#/wall" }, "← ", t("nav.wall")),
@@ -65,7 +66,8 @@ export async function mount(root, { args }) {
           h("dt", t("camera.id")), h("dd", camera.id),
           h("dt", t("camera.kind")), h("dd", t("camera.kind_" + (camera.kind || "fixed"))),
           h("dt", t("camera.last_frame")), h("dd", formatDateTime(camera.last_frame_at)),
-          h("dt", t("camera.recording")), h("dd", camera.recording ? t("common.yes") : t("common.no"))))),
+          h("dt", t("camera.recording")), h("dd", camera.recording ? t("common.yes") : t("common.no"))),
+        acceptBox)),
     // Recorded video is for the roles that investigate (the same as search); operators watch live only.
     mayUse("search") ? h("section.panel",
       h("div.panel-head", h("h2", t("camera.recordings")), purposeChip()),
@@ -74,13 +76,34 @@ export async function mount(root, { args }) {
       recordings, player) : null));
 
   const stopEvents = onEvent("camera", (event) => {
-    if (event.id === camera.id) fill(badge, stateBadge(event.state, event.reason));
+    if (event.id !== camera.id) return;
+    fill(badge, stateBadge(event.state, event.reason));
+    if (acceptBox) acceptBox.hidden = event.state !== "tampered";
   });
   return () => {
     stopEvents();
     live.stop();
     player.removeAttribute("src");
   };
+}
+
+/** Supervisors: a camera re-aimed on purpose says "turned away" until its new view is accepted, with a reason
+ * that goes to the ledger (silencing the alarm of a camera turned away is what an abuser would want). */
+function acceptViewPanel(camera) {
+  const reason = h("textarea#accept-view-reason", { rows: 2, placeholder: t("camera.accept_view_reason") });
+  const accept = async () => {
+    try {
+      await api(`/api/cameras/${encodeURIComponent(camera.id)}/accept-view`, { method: "POST",
+        body: { reason: reason.value } });
+      reason.value = "";
+      toast(t("camera.accept_view_done"), "ok");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  };
+  return h("div.accept-view#accept-view", { hidden: camera.state !== "tampered" },
+    h("p.muted", t("camera.accept_view_help")), reason,
+    h("button.secondary#accept-view-button", { type: "button", onclick: accept }, t("camera.accept_view")));
 }
 
 /** Segments as bars over the chosen window, oldest left; a click plays one. */

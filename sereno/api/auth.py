@@ -34,14 +34,19 @@ def session_token(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(COOKIE), True
 
 
+def principal_of(svc: Services, token: str | None) -> Principal:
+    """The principal behind a session token (pages, devices, the live video socket); NotAuthenticated otherwise."""
+    if not token:
+        raise NotAuthenticated("not logged in: log in first (POST /api/session, or a bearer token)")
+    return resolve(svc.gov, token)
+
+
 def authenticated(request: Request) -> Principal:
     """The principal behind the request, or 401; 403 for a cookie request that changes state without the header."""
     token, from_cookie = session_token(request)
-    if not token:
-        raise NotAuthenticated("not logged in: log in first (POST /api/session, or a bearer token)")
-    if from_cookie and request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != "1":
+    if token and from_cookie and request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != "1":
         raise ApiError(403, "csrf", f"requests that change something must carry the header {CSRF_HEADER}: 1")
-    principal = resolve(services(request).gov, token)
+    principal = principal_of(services(request), token)
     request.state.token = token
     return principal
 

@@ -33,12 +33,12 @@ from urllib.parse import urlsplit
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from sereno.api.auth import session_token
+from sereno.api.auth import principal_of, session_token
 from sereno.api.errors import ApiError
 from sereno.api.live import epoch_ms, overlay_json
 from sereno.api.routes.cameras import RECHECK_SESSION_S, authorize_live_reusing
 from sereno.api.services import Services
-from sereno.governance import NotAuthenticated, Principal, Refused
+from sereno.governance import NotAuthenticated, Refused
 from sereno.governance.identity import resolve
 from sereno.video.live_mux import Fragment, Init, State, Viewer
 
@@ -51,12 +51,6 @@ CLOSE_CODES = {401: 4401, 403: 4403, 404: 4404}
 def same_origin(websocket: WebSocket) -> bool:
     origin = websocket.headers.get("origin")
     return origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
-
-
-def _principal(svc: Services, token: str | None) -> Principal:
-    if not token:
-        raise NotAuthenticated("not logged in: log in first (POST /api/session, or a bearer token)")
-    return resolve(svc.gov, token)
 
 
 def _refusal(exc: Exception) -> tuple[int, dict[str, Any]]:
@@ -79,7 +73,7 @@ async def live_video(websocket: WebSocket, camera_id: str, overlay: bool = False
         return
     await websocket.accept()
     try:
-        principal = await to_thread.run_sync(_principal, svc, token)
+        principal = await to_thread.run_sync(principal_of, svc, token)
         until = await to_thread.run_sync(authorize_live_reusing, svc, principal, camera_id)
     except (NotAuthenticated, Refused, ApiError) as exc:
         code, message = _refusal(exc)

@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 # validation crops (docs/accuracy.md).
 CROP_MARGIN_X = 0.06
 CROP_MARGIN_Y = -0.06
+# Our recogniser reads each box through several crops and keeps the reading that best fits a plate format: narrower
+# and wider crops recover characters an edge cut off, or drop a frame's print the main crop took in. The main crop
+# first. Five crops read 94.5% of the detector-like validation plates against 91.8% for the main crop alone
+# (docs/accuracy.md); the PP-OCRv4 fallback reads the main crop only (its text detector already finds the rows).
+READ_MARGINS = ((CROP_MARGIN_X, CROP_MARGIN_Y), (0.03, -0.12), (0.10, 0.0), (0.0, -0.06), (0.12, -0.06))
 MIN_CROP_HEIGHT = 48  # smaller crops are upscaled (bicubic) before recognition
 PLATE_ROW_HEIGHT = 0.7  # rows at least this fraction of the tallest text carry the plate's characters
 SECOND_LINE_HEIGHT = 0.4  # two-line plates may print one line smaller (motorcycles): rows this tall may join
@@ -46,11 +51,13 @@ class Recogniser(Protocol):
         ...
 
 
-def crop_with_margin(image_bgr: np.ndarray, box: Box) -> np.ndarray | None:
-    """The plate box plus a margin, clipped to the frame; None when the box lies outside the frame or is empty."""
+def crop_with_margin(image_bgr: np.ndarray, box: Box,
+                     margin: tuple[float, float] = (CROP_MARGIN_X, CROP_MARGIN_Y)) -> np.ndarray | None:
+    """The plate box plus a margin (fractions of its width and height on each side; negative trims), clipped to the
+    frame; None when the box lies outside the frame or is empty."""
     height, width = image_bgr.shape[:2]
     x1, y1, x2, y2 = box
-    mx, my = (x2 - x1) * CROP_MARGIN_X, (y2 - y1) * CROP_MARGIN_Y
+    mx, my = (x2 - x1) * margin[0], (y2 - y1) * margin[1]
     left, top = max(0, int(x1 - mx)), max(0, int(y1 - my))
     right, bottom = min(width, int(round(x2 + mx))), min(height, int(round(y2 + my)))
     if right - left < 4 or bottom - top < 4:
@@ -332,6 +339,7 @@ class PlateReader:
     ) -> None:
         self.region = check_region(region)
         self.recogniser = make_recogniser(backend, threads or settings.onnx_threads)
+        self.margins = READ_MARGINS if self.recogniser.name == PlateOcrRecogniser.name else READ_MARGINS[:1]
         log.info("plate reader ready", extra={"backend": self.recogniser.name, "region": self.region})
 
     @property
@@ -339,22 +347,25 @@ class PlateReader:
         return self.recogniser.name
 
     def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None:
-        """Read the plate inside ``box`` of a full frame; the result carries the box."""
-        crop = crop_with_margin(image_bgr, box)
-        if crop is None:
-            return None
-        plate = self.read_crop(crop)
+        """Read the plate inside ``box`` of a full frame (through each of ``margins``' crops); the result carries
+        the box."""
+        crops = [crop_with_margin(image_bgr, box, margin) for margin in self.margins]
+        plate = self._best([s for crop in crops if crop is not None for s in self._scored(crop)])
         if plate is None:
             return None
         return replace(plate, box=tuple(float(v) for v in box))
 
     def read_crop(self, crop_bgr: np.ndarray) -> PlateRead | None:
         """Read an already cropped plate; None when no plate character is found."""
+        return self._best(self._scored(crop_bgr))
+
+    def _scored(self, crop_bgr: np.ndarray) -> list[tuple[float, PlateRead]]:
         if crop_bgr is None or crop_bgr.size == 0 or min(crop_bgr.shape[:2]) < 4:
-            return None
+            return []
         scored = [decode_scored(probs, self.region) for probs in self.recogniser.readings(upscale_small(crop_bgr))]
-        scored = [s for s in scored if s is not None]
-        if not scored:
-            return None
+        return [s for s in scored if s is not None]
+
+    @staticmethod
+    def _best(scored: list[tuple[float, PlateRead]]) -> PlateRead | None:
         # A reading that fits a plate format beats one that fits none, whatever their lengths; then the best score.
-        return max(scored, key=lambda s: (s[1].region is not None, s[0]))[1]
+        return max(scored, key=lambda s: (s[1].region is not None, s[0]))[1] if scored else None

@@ -91,6 +91,7 @@ def test_onnx_weights_rebuild_the_committed_network_exactly() -> None:
     torch = pytest.importorskip("torch")
     from sereno.training.model import PlateCTCNet, WithSoftmax
     from sereno.training.onnx_weights import calibrate_batchnorm, load_onnx_weights
+    from sereno.training.train import onnx_columns
     from sereno.vision.onnx import make_session
     from sereno.vision.plate_ocr import DEFAULT_MODEL
 
@@ -98,7 +99,7 @@ def test_onnx_weights_rebuild_the_committed_network_exactly() -> None:
         pytest.skip("plate OCR model not committed")
     x = torch.rand(8, 1, 64, 160, generator=torch.Generator().manual_seed(0))
     expected = make_session(DEFAULT_MODEL, 1).run(None, {"image": x.numpy()})[0]
-    net = PlateCTCNet()
+    net = PlateCTCNet(columns=onnx_columns(DEFAULT_MODEL))
     load_onnx_weights(net, DEFAULT_MODEL)
     calibrate_batchnorm(net, x)
     net.eval()
@@ -122,10 +123,32 @@ def test_training_command_fine_tunes_from_the_committed_model_and_exports(tmp_pa
         pytest.skip("plate OCR model not committed")
     alpr = shared_file("alpr/us-crops").parent
     out = tmp_path / "plate_ocr.onnx"
-    assert main(["--init", str(DEFAULT_MODEL), "--bank", "64", "--epochs", "1", "--batch", "32", "--lr", "1e-8",
+    assert main(["--init", str(DEFAULT_MODEL), "--bank", "64", "--rounds", "1", "--epochs", "1", "--batch", "32",
+                 "--lr", "1e-8",
                  "--workers", "1", "--threads", "1", "--synth-val", "10", "--data", str(alpr), "--out",
                  str(out)]) == 0
     meta = json.loads(out.with_suffix(".json").read_text())
+    # a fine-tune skips the clean warm-up of a training from scratch
     assert meta["training"]["steps"] == 2 and meta["training"]["loose_fraction"] > 0
     assert meta["validation"]["sets"]["us"]["exact"] >= EXACT_FLOORS["us"]
     assert exact_rate(PlateOCR(out, threads=1), load_crop_set(alpr, "us", "val")) >= EXACT_FLOORS["us"]
+
+
+def test_training_from_scratch_warms_up_on_clean_plates_then_trains_on_the_mix(tmp_path) -> None:
+    """The default command trains from scratch: a warm-up on clean synthetic plates (CTC leaves its all-blank phase
+    sooner on them), then rounds of the camera-effect mix; the export is a 2 x 20 column CTC model the runtime reads.
+    Toy size: what is checked is the schedule and the export, not accuracy (the model card has the full run)."""
+    pytest.importorskip("torch")
+    from sereno.training.train import main, onnx_columns
+
+    alpr = shared_file("alpr/us-crops").parent
+    out = tmp_path / "plate_ocr.onnx"
+    assert main(["--warmup", "64", "--warmup-epochs", "2", "--bank", "64", "--rounds", "1", "--epochs", "1",
+                 "--batch", "32", "--workers", "1", "--threads", "1", "--synth-val", "10", "--data", str(alpr),
+                 "--out", str(out)]) == 0
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["training"]["steps"] == 2 * 2 + 2
+    assert meta["training"]["warmup"] == 64 and meta["training"]["columns"] == 20
+    assert onnx_columns(out) == 20
+    crop = load_crop_set(alpr, "us", "val")[0].image
+    assert PlateOCR(out, threads=1).char_probs(crop).shape == (SLOTS, len(ALPHABET))

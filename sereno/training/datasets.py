@@ -136,25 +136,30 @@ def shrink(crop: Crop, max_height: int = 2 * INPUT_HEIGHT) -> Crop:
 _BANK_REAL: list[Crop] = []  # handed to forked bank workers without pickling the images
 
 
-def _bank_chunk(job: tuple[int, int, int, float, float]) -> tuple[np.ndarray, np.ndarray]:
-    seed, chunk, count, real_fraction, loose_fraction = job
+def _bank_chunk(job: tuple[int, int, int, float, float, bool]) -> tuple[np.ndarray, np.ndarray]:
+    seed, chunk, count, real_fraction, loose_fraction, clean = job
     cv2.setNumThreads(1)
     rng = np.random.default_rng([seed, chunk])
     images = np.empty((count, INPUT_HEIGHT, INPUT_WIDTH), np.uint8)
     labels = np.empty((count, SLOTS), np.int64)
     for i in range(count):
-        x, labels[i] = training_sample(_BANK_REAL, real_fraction, rng, loose_fraction=loose_fraction)
+        if clean:
+            plate = synth_plate(rng, clean=True)
+            x, labels[i] = preprocess(plate.image_bgr), encode_label(plate.text)
+        else:
+            x, labels[i] = training_sample(_BANK_REAL, real_fraction, rng, loose_fraction=loose_fraction)
         images[i] = np.round(x[0] * 255)
     return images, labels
 
 
 def render_bank(count: int, real: list[Crop], real_fraction: float, seed: int, workers: int,
-                chunk: int = 500, loose_fraction: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+                chunk: int = 500, loose_fraction: float = 0.0, clean: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``count`` augmented training samples rendered in ``workers`` processes: inputs as uint8 (N, H, W) and slot
-    targets (N, SLOTS). The same seed gives the same bank."""
+    targets (N, SLOTS). The same seed gives the same bank. ``clean``: synthetic plates without camera effects only
+    (the warm-up of a training from scratch)."""
     global _BANK_REAL
     _BANK_REAL = [shrink(c) for c in real]
-    jobs = [(seed, i, min(chunk, count - start), real_fraction, loose_fraction)
+    jobs = [(seed, i, min(chunk, count - start), real_fraction, loose_fraction, clean)
             for i, start in enumerate(range(0, count, chunk))]
     if workers <= 1:
         parts = [_bank_chunk(job) for job in jobs]

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from sereno.training.datasets import CROP_SETS, Crop, load_crop_set, render_bank, synthetic_validation
 from sereno.vision.evaluation import char_accuracy
 from sereno.vision.plate_ocr import (ALPHABET, CTC_OUTPUT, DEFAULT_MODEL, INPUT_HEIGHT, INPUT_WIDTH, SLOTS,
@@ -127,6 +129,13 @@ def export_onnx(net, path: Path) -> None:
     tmp.replace(path)
 
 
+def onnx_columns(path: Path) -> int:
+    """The columns per row of an exported CTC model (its output steps / 2), so that fine-tuning builds the same
+    network."""
+    steps = PlateOCR(path).session.run(None, {"image": np.zeros((1, 1, INPUT_HEIGHT, INPUT_WIDTH), np.float32)})[0]
+    return steps.shape[1] // 2
+
+
 def train(args: argparse.Namespace) -> dict:
     import torch
     from torch import nn
@@ -139,13 +148,16 @@ def train(args: argparse.Namespace) -> dict:
     if device.type == "cpu" and args.threads:
         torch.set_num_threads(args.threads)
     real = [crop for name in CROP_SETS for crop in load_crop_set(args.data, name, "train")]
-    batches_per_epoch = -(-args.bank // args.batch)
-    total_steps = args.rounds * args.epochs * batches_per_epoch
-    print(f"real training crops: {len(real)} ({', '.join(CROP_SETS)}); device {device}; {args.rounds} round(s) of "
-          f"{args.bank} rendered samples x {args.epochs} epochs; batch {args.batch}; {total_steps} steps; "
-          f"{args.workers} rendering processes", flush=True)
-    net = make_net(args.head)
     from_onnx = args.init is not None and args.init.suffix == ".onnx"
+    columns = onnx_columns(args.init) if from_onnx and args.head == "ctc" else args.columns
+    warmup = args.warmup if args.init is None else 0  # a fine-tune has nothing to warm up
+    total_steps = (args.warmup_epochs * -(-warmup // args.batch)
+                   + args.rounds * args.epochs * -(-args.bank // args.batch))
+    print(f"real training crops: {len(real)} ({', '.join(CROP_SETS)}); device {device}; warm-up on {warmup} clean "
+          f"synthetic plates x {args.warmup_epochs} epochs, then {args.rounds} round(s) of {args.bank} rendered "
+          f"samples x {args.epochs} epochs; batch {args.batch}; {total_steps} steps; {args.workers} rendering "
+          "processes", flush=True)
+    net = make_net(args.head, columns)
     if from_onnx:
         load_onnx_weights(net, args.init)
     elif args.init:
@@ -163,27 +175,30 @@ def train(args: argparse.Namespace) -> dict:
         lengths = (y != len(ALPHABET) - 1).sum(dim=1)
         steps = torch.full((y.shape[0],), log_probs.shape[0], dtype=torch.long, device=y.device)
         return ctc_loss(log_probs, y, steps, lengths)
+
     started = time.perf_counter()
     render_seconds = 0.0
-    for round_index in range(args.rounds):
+    # CTC from scratch first learns to emit blanks only; clean plates get it past that phase sooner (docs/plate-ocr.md)
+    phases = ([("warm-up", warmup, args.warmup_epochs, True)] if warmup else []) + [
+        (f"round {i + 1}", args.bank, args.epochs, False) for i in range(args.rounds)]
+    for index, (phase, count, epochs, clean) in enumerate(phases):
         t0 = time.perf_counter()
-        images, labels = render_bank(args.bank, real, args.real_fraction, args.seed * 1000 + round_index, args.workers,
-                                     loose_fraction=args.loose_fraction)
+        images, labels = render_bank(count, real, args.real_fraction, args.seed * 1000 + index, args.workers,
+                                     loose_fraction=args.loose_fraction, clean=clean)
         render_seconds += time.perf_counter() - t0
-        print(f"round {round_index + 1}: rendered {len(images)} samples in {time.perf_counter() - t0:.0f} s",
-              flush=True)
+        print(f"{phase}: rendered {len(images)} samples in {time.perf_counter() - t0:.0f} s", flush=True)
         bank_x = torch.from_numpy(images).to(device)
         bank_y = torch.from_numpy(labels).to(device)
-        if from_onnx and round_index == 0:
+        if from_onnx and index == 0:
             calibrate_batchnorm(net, bank_x[:args.batch].unsqueeze(1).float() / 255.0)
         net.train()
-        for epoch in range(1, args.epochs + 1):
+        for epoch in range(1, epochs + 1):
             order = torch.randperm(len(bank_x), device=device)
             total, exact_sum = 0.0, 0.0
             for start in range(0, len(order), args.batch):
-                index = order[start:start + args.batch]
-                x = jitter_tone(bank_x[index].unsqueeze(1).float() / 255.0)
-                y = bank_y[index]
+                index_ = order[start:start + args.batch]
+                x = jitter_tone(bank_x[index_].unsqueeze(1).float() / 255.0)
+                y = bank_y[index_]
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                     logits = net(x)
                 loss = loss_fn(logits, y)
@@ -191,18 +206,18 @@ def train(args: argparse.Namespace) -> dict:
                 loss.backward()
                 optimizer.step()
                 schedule.step()
-                total += loss.item() * len(index)
+                total += loss.item() * len(index_)
                 if args.head == "slots":
                     exact_sum += (logits.argmax(-1) == y).all(dim=1).float().sum().item()
             exact = f"train exact {exact_sum / len(order):.3f}  " if args.head == "slots" else ""
-            print(f"round {round_index + 1} epoch {epoch:3d}  loss {total / len(order):.4f}  {exact}"
+            print(f"{phase} epoch {epoch:3d}  loss {total / len(order):.4f}  {exact}"
                   f"{time.perf_counter() - started:6.0f} s", flush=True)
     training_seconds = time.perf_counter() - started
     export_onnx(net, args.out)
     if args.checkpoint:
         torch.save(net.state_dict(), args.checkpoint)
     return {"training_seconds": round(training_seconds, 1), "rendering_seconds": round(render_seconds, 1),
-            "steps": total_steps, "device": str(device),
+            "steps": total_steps, "columns": columns, "device": str(device),
             "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
             "torch": torch.__version__}
 
@@ -232,13 +247,18 @@ def write_card_metadata(path: Path, args: argparse.Namespace, training: dict, me
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train Sereno's plate recogniser and export it to ONNX.")
-    parser.add_argument("--bank", type=int, default=12000, help="augmented samples rendered per round")
-    parser.add_argument("--rounds", type=int, default=1, help="rounds: render a fresh bank, then train on it")
-    parser.add_argument("--epochs", type=int, default=5, help="epochs over each round's bank")
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--bank", type=int, default=16000, help="augmented samples rendered per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds: render a fresh bank, then train on it")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs over each round's bank")
+    parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--head", choices=("slots", "ctc"), default="ctc",
                         help="fixed character slots, or a CTC sequence (both give per-slot probabilities at run time)")
+    parser.add_argument("--columns", type=int, choices=(20, 40), default=20,
+                        help="CTC columns per row (a fine-tune from an .onnx file keeps that file's)")
+    parser.add_argument("--warmup", type=int, default=8000,
+                        help="clean synthetic plates trained on first, from scratch only (0: none)")
+    parser.add_argument("--warmup-epochs", type=int, default=4)
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--real-fraction", type=float, default=0.35, help="share of real crops in each batch")
     parser.add_argument("--loose-fraction", type=float, default=0.4,

@@ -200,3 +200,28 @@ def test_a_box_that_clips_the_plate_is_read_through_wider_crops(reader_settings)
         multi += getattr(reader.read(frame, box), "text", None) == crop.text
         single += getattr(main_crop_only.read(frame, box), "text", None) == crop.text
     assert multi >= single + 8, f"several crops read {multi}, the main crop alone {single} of {len(crops)}"
+
+
+def test_video_reader_stops_at_the_main_crop_when_its_reading_is_sure(reader_settings):
+    """The camera pipeline pools frames, so its reader (``sure_read``) reads one crop of a plate it reads surely;
+    a still image's reader reads all of them. Counted on the real recogniser's calls."""
+    if not plate_ocr_available():
+        pytest.skip("multi-crop reading is for our PlateOCR model, which is not committed here")
+    image, truth = labelled_crops("us", 40)[0]
+    h, w = image.shape[:2]
+    frame = cv2.copyMakeBorder(image, h, h, w, w, cv2.BORDER_REPLICATE)
+    box = (w, h, 2 * w, 2 * h)
+    calls = {}
+    for name, sure_read in (("still", None), ("video", 0.5)):
+        reader = PlateReader(reader_settings, region="us", sure_read=sure_read)
+        readings = reader.recogniser.readings
+        calls[name] = 0
+
+        def counted(crop, name=name, readings=readings):
+            calls[name] += 1
+            return readings(crop)
+
+        reader.recogniser.readings = counted
+        read = reader.read(frame, box)
+        assert read is not None and read.text == truth and read.confidence >= 0.5
+    assert calls == {"still": len(PlateReader(reader_settings).margins), "video": 1}

@@ -55,12 +55,12 @@ class VisionAnalyser:
         box). On video they are off by default: an approaching car's plate grows from frame to frame and is read
         when close; on the LS15EBC clip they cost ~40% more CPU for the same reading."""
         from sereno.vision.detectors import ObjectDetector, PlateDetector
-        from sereno.vision.plate_reader import PlateReader
+        from sereno.vision.plate_reader import SURE_READ, PlateReader
 
         with _LOADING:
             self.objects = ObjectDetector(settings, threads=threads)
             self.plates = PlateDetector(settings, threads=threads, detail=thorough, refine=thorough)
-            self.reader = PlateReader(settings, region=region, threads=threads)
+            self.reader = PlateReader(settings, region=region, threads=threads, sure_read=SURE_READ)
 
     def detect(self, image_bgr: np.ndarray, objects: bool = True,
                regions: Sequence[Box] | None = None) -> tuple[list[Detection], list[Detection]]:

@@ -30,11 +30,14 @@ log = logging.getLogger(__name__)
 # validation crops (docs/accuracy.md).
 CROP_MARGIN_X = 0.06
 CROP_MARGIN_Y = -0.06
-# Our recogniser reads each box through several crops and keeps the reading that best fits a plate format: narrower
-# and wider crops recover characters an edge cut off, or drop a frame's print the main crop took in. The main crop
-# first. Five crops read 94.5% of the detector-like validation plates against 91.8% for the main crop alone
+# Our recogniser reads a box through several crops and keeps the reading that best fits a plate format: narrower
+# and wider crops recover characters an edge cut off, or drop a frame's print the main crop took in. Main crop first.
+# Five crops read 94.5% of the detector-like validation plates against 91.8% for the main crop alone
 # (docs/accuracy.md); the PP-OCRv4 fallback reads the main crop only (its text detector already finds the rows).
 READ_MARGINS = ((CROP_MARGIN_X, CROP_MARGIN_Y), (0.03, -0.12), (0.10, 0.0), (0.0, -0.06), (0.12, -0.06))
+# Video has many frames of each plate to pool (multi-frame consensus), so the camera pipeline stops at the main crop
+# when it gives a format fit this sure: same accuracy on the validation plates, 1.7 crops per plate instead of 5.
+SURE_READ = 0.9
 MIN_CROP_HEIGHT = 48  # smaller crops are upscaled (bicubic) before recognition
 PLATE_ROW_HEIGHT = 0.7  # rows at least this fraction of the tallest text carry the plate's characters
 SECOND_LINE_HEIGHT = 0.4  # two-line plates may print one line smaller (motorcycles): rows this tall may join
@@ -335,9 +338,13 @@ class PlateReader:
     """Plate box (or crop) in, decoded ``PlateRead`` out. One instance per worker thread (sessions are not shared)."""
 
     def __init__(
-        self, settings: Settings, region: str = "auto", threads: int | None = None, backend: str = "auto"
+        self, settings: Settings, region: str = "auto", threads: int | None = None, backend: str = "auto",
+        sure_read: float | None = None,
     ) -> None:
+        """``sure_read``: stop at the main crop when its reading fits a format with at least this confidence (for
+        video, where frames are pooled); None reads every crop (a still image has one chance)."""
         self.region = check_region(region)
+        self.sure_read = sure_read
         self.recogniser = make_recogniser(backend, threads or settings.onnx_threads)
         self.margins = READ_MARGINS if self.recogniser.name == PlateOcrRecogniser.name else READ_MARGINS[:1]
         log.info("plate reader ready", extra={"backend": self.recogniser.name, "region": self.region})
@@ -347,10 +354,13 @@ class PlateReader:
         return self.recogniser.name
 
     def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None:
-        """Read the plate inside ``box`` of a full frame (through each of ``margins``' crops); the result carries
-        the box."""
-        crops = [crop_with_margin(image_bgr, box, margin) for margin in self.margins]
-        plate = self._best([s for crop in crops if crop is not None for s in self._scored(crop)])
+        """Read the plate inside ``box`` of a full frame through every crop of ``margins`` (only the main one when
+        its reading is sure, with ``sure_read``); the result carries the box."""
+        main, *others = [crop_with_margin(image_bgr, box, margin) for margin in self.margins]
+        scored = self._scored(main)
+        plate = self._best(scored)
+        if self.sure_read is None or plate is None or plate.region is None or plate.confidence < self.sure_read:
+            plate = self._best(scored + [s for crop in others for s in self._scored(crop)])
         if plate is None:
             return None
         return replace(plate, box=tuple(float(v) for v in box))
@@ -359,7 +369,7 @@ class PlateReader:
         """Read an already cropped plate; None when no plate character is found."""
         return self._best(self._scored(crop_bgr))
 
-    def _scored(self, crop_bgr: np.ndarray) -> list[tuple[float, PlateRead]]:
+    def _scored(self, crop_bgr: np.ndarray | None) -> list[tuple[float, PlateRead]]:
         if crop_bgr is None or crop_bgr.size == 0 or min(crop_bgr.shape[:2]) < 4:
             return []
         scored = [decode_scored(probs, self.region) for probs in self.recogniser.readings(upscale_small(crop_bgr))]

@@ -113,14 +113,16 @@ def synthetic_validation(count: int, seed: int, region: str = "mx") -> list[Crop
 
 
 def training_sample(real: list[Crop], real_fraction: float, rng: np.random.Generator,
-                    region_weights: dict | None = None, loose_fraction: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+                    region_weights: dict | None = None, loose_fraction: float = 0.0,
+                    clean: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """One (input, target) pair: a real crop with probability ``real_fraction``, else a synthetic plate; either
-    cropped like a loose detector box with probability ``loose_fraction``."""
-    loose = rng.random() < loose_fraction
-    if real and rng.random() < real_fraction:
+    cropped like a loose detector box with probability ``loose_fraction``. ``clean``: a synthetic plate without
+    camera effects, always (the warm-up of a training from scratch)."""
+    loose = not clean and rng.random() < loose_fraction
+    if not clean and real and rng.random() < real_fraction:
         crop = real[rng.integers(len(real))]
         return preprocess(augment_real(crop.image, rng, loose)), encode_label(crop.text)
-    plate = synth_plate(rng, region_weights=region_weights, loose=loose)
+    plate = synth_plate(rng, region_weights=region_weights, loose=loose, clean=clean)
     return preprocess(plate.image_bgr), encode_label(plate.text)
 
 
@@ -143,11 +145,7 @@ def _bank_chunk(job: tuple[int, int, int, float, float, bool]) -> tuple[np.ndarr
     images = np.empty((count, INPUT_HEIGHT, INPUT_WIDTH), np.uint8)
     labels = np.empty((count, SLOTS), np.int64)
     for i in range(count):
-        if clean:
-            plate = synth_plate(rng, clean=True)
-            x, labels[i] = preprocess(plate.image_bgr), encode_label(plate.text)
-        else:
-            x, labels[i] = training_sample(_BANK_REAL, real_fraction, rng, loose_fraction=loose_fraction)
+        x, labels[i] = training_sample(_BANK_REAL, real_fraction, rng, loose_fraction=loose_fraction, clean=clean)
         images[i] = np.round(x[0] * 255)
     return images, labels
 

@@ -132,7 +132,8 @@ def export_onnx(net, path: Path) -> None:
 def onnx_columns(path: Path) -> int:
     """The columns per row of an exported CTC model (its output steps / 2), so that fine-tuning builds the same
     network."""
-    steps = PlateOCR(path).session.run(None, {"image": np.zeros((1, 1, INPUT_HEIGHT, INPUT_WIDTH), np.float32)})[0]
+    ocr = PlateOCR(path)
+    steps = ocr.session.run(None, {ocr.input_name: np.zeros((1, 1, INPUT_HEIGHT, INPUT_WIDTH), np.float32)})[0]
     return steps.shape[1] // 2
 
 
@@ -181,24 +182,24 @@ def train(args: argparse.Namespace) -> dict:
     # CTC from scratch first learns to emit blanks only; clean plates get it past that phase sooner (docs/plate-ocr.md)
     phases = ([("warm-up", warmup, args.warmup_epochs, True)] if warmup else []) + [
         (f"round {i + 1}", args.bank, args.epochs, False) for i in range(args.rounds)]
-    for index, (phase, count, epochs, clean) in enumerate(phases):
+    for phase_index, (phase, count, epochs, clean) in enumerate(phases):
         t0 = time.perf_counter()
-        images, labels = render_bank(count, real, args.real_fraction, args.seed * 1000 + index, args.workers,
+        images, labels = render_bank(count, real, args.real_fraction, args.seed * 1000 + phase_index, args.workers,
                                      loose_fraction=args.loose_fraction, clean=clean)
         render_seconds += time.perf_counter() - t0
         print(f"{phase}: rendered {len(images)} samples in {time.perf_counter() - t0:.0f} s", flush=True)
         bank_x = torch.from_numpy(images).to(device)
         bank_y = torch.from_numpy(labels).to(device)
-        if from_onnx and index == 0:
+        if from_onnx and phase_index == 0:
             calibrate_batchnorm(net, bank_x[:args.batch].unsqueeze(1).float() / 255.0)
         net.train()
         for epoch in range(1, epochs + 1):
             order = torch.randperm(len(bank_x), device=device)
             total, exact_sum = 0.0, 0.0
             for start in range(0, len(order), args.batch):
-                index_ = order[start:start + args.batch]
-                x = jitter_tone(bank_x[index_].unsqueeze(1).float() / 255.0)
-                y = bank_y[index_]
+                index = order[start:start + args.batch]
+                x = jitter_tone(bank_x[index].unsqueeze(1).float() / 255.0)
+                y = bank_y[index]
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                     logits = net(x)
                 loss = loss_fn(logits, y)
@@ -206,7 +207,7 @@ def train(args: argparse.Namespace) -> dict:
                 loss.backward()
                 optimizer.step()
                 schedule.step()
-                total += loss.item() * len(index_)
+                total += loss.item() * len(index)
                 if args.head == "slots":
                     exact_sum += (logits.argmax(-1) == y).all(dim=1).float().sum().item()
             exact = f"train exact {exact_sum / len(order):.3f}  " if args.head == "slots" else ""

@@ -79,14 +79,19 @@ def best_detection(frame: np.ndarray, plate_box: tuple[int, int, int, int], dete
     return best.box if best is not None and iou(best.box, plate_box) >= MIN_IOU else None
 
 
+def detected_frames(plates: list[Crop], detector, seed: int):
+    """Each plate in a frame: yields (plate, frame, the plate's box, the detector's best box or None when missed)."""
+    rng = np.random.default_rng(seed)
+    for plate in plates:
+        frame, box = frame_with_plate(plate.image, rng)
+        yield plate, frame, box, best_detection(frame, box, detector)
+
+
 def detector_like(plates: list[Crop], detector, seed: int) -> tuple[list[Crop], list[Extent], int]:
     """Each plate in a frame, cropped from the detector's best box: the crops (in the reader's margin), the boxes'
     extents, and how many plates the detector missed."""
-    rng = np.random.default_rng(seed)
     crops, extents, missed = [], [], 0
-    for plate in plates:
-        frame, box = frame_with_plate(plate.image, rng)
-        detected = best_detection(frame, box, detector)
+    for plate, frame, box, detected in detected_frames(plates, detector, seed):
         crop = crop_with_margin(frame, detected) if detected is not None else None
         if crop is None:
             missed += 1

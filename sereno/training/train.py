@@ -80,15 +80,23 @@ def detector_like_sets(data: Path) -> dict[str, list[Crop]]:
     """The validation plates (real held-out crops, flat synthetic plates) on synthetic cars, cropped from the real
     plate detector's boxes with the reader's margin (sereno.training.detector_like). Needs the detector model."""
     from sereno.config import load_settings
-    from sereno.training.detector_like import detector_like, flat_synthetic_plates
+    from sereno.training.detector_like import detector_like
     from sereno.vision.detectors import PlateDetector
 
     detector = PlateDetector(load_settings(), threads=1)
+    return {f"det-{name}": detector_like(found, detector, seed)[0]
+            for name, (found, seed) in detector_like_plates(data).items()}
+
+
+def detector_like_plates(data: Path) -> dict[str, tuple[list[Crop], int]]:
+    """The plates of the detector-like sets, each set with the seed of its frames: the real crops' validation splits,
+    300 flat synthetic Mexican plates and 200 of the other regions."""
+    from sereno.training.detector_like import flat_synthetic_plates
+
     plates = {name: load_crop_set(data, name, "val") for name in CROP_SETS}
     plates["mx-synth"] = flat_synthetic_plates(300, DETECTOR_LIKE_SEED, ("mx",))
     plates["other-synth"] = flat_synthetic_plates(200, DETECTOR_LIKE_SEED + 1, ("us", "eu", "br", "ar"))
-    return {f"det-{name}": detector_like(found, detector, seed=DETECTOR_LIKE_FRAMES_SEED + i)[0]
-            for i, (name, found) in enumerate(plates.items())}
+    return {name: (found, DETECTOR_LIKE_FRAMES_SEED + i) for i, (name, found) in enumerate(plates.items())}
 
 
 def evaluate(model_path: Path, data: Path, synth_count: int, with_detector: bool = False) -> dict:

@@ -124,14 +124,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="ONNX threads per model (1 = the per-core figure)")
     parser.add_argument("--no-pyplatex", action="store_true", help="leave out pyplatex's detector")
     parser.add_argument("--only", default="", help="run only the detectors whose name contains this text")
+    parser.add_argument("--precision", choices=("int8", "float"), default="int8",
+                        help="fastanpr's detector: the committed int8 one (the default) or the installed float one")
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"no such folder: {args.data} (the openalpr end-to-end set lives in ../shared/data)")
     items = labelled_images(args.data)[: args.limit]
     settings = load_settings()
-    one_pass = PlateDetector(settings, threads=args.threads, detail=False, refine=False)
-    refined = PlateDetector(settings, threads=args.threads, detail=False)
-    default = PlateDetector(settings, threads=args.threads)
+    one_pass = PlateDetector(settings, threads=args.threads, detail=False, refine=False, precision=args.precision)
+    refined = PlateDetector(settings, threads=args.threads, detail=False, precision=args.precision)
+    default = PlateDetector(settings, threads=args.threads, precision=args.precision)
     objects = ObjectDetector(settings, threads=args.threads)
 
     def boxes(found):

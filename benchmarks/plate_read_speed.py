@@ -63,15 +63,16 @@ def main() -> None:
     with av.open(str(CLIP)) as container:
         frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 3 == 0]
     frames = frames[:args.frames]
-    detector = PlateDetector(settings, threads=1)
-
-    def detect_and_read(frame):
-        return [reader.read(frame, d.box) for d in detector.detect(frame)]
-
-    cpu, wall = timed(frames, detect_and_read)
     height, width = frames[0].shape[:2]
-    print(f"plate detection + reading: {cpu:.1f} ms CPU / {wall:.1f} ms wall per {width}x{height} frame "
-          f"({len(frames)} frames)")
+    for precision in ("int8", "float"):  # the committed quantized plate detector (default), the installed one
+        detector = PlateDetector(settings, threads=1, precision=precision)
+
+        def detect_and_read(frame):
+            return [reader.read(frame, d.box) for d in detector.detect(frame)]
+
+        cpu, wall = timed(frames, detect_and_read)
+        print(f"plate detection ({precision}) + reading: {cpu:.1f} ms CPU / {wall:.1f} ms wall per {width}x{height} "
+              f"frame ({len(frames)} frames)")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -36,6 +36,8 @@ class Settings(BaseModel):
     log_level: str = "INFO"
     log_format: str = "console"  # "console" or "json"
     onnx_threads: int = 1  # intra-op threads per model session; one per camera worker scales best
+    # "int8": the committed quantized plate detector finds the plates, 1.6x faster, a little less accurate
+    plate_detector_precision: Literal["float", "int8"] = "float"
     analysis_fps: float = 5.0  # default for cameras that do not set their own
     motion_threshold: float = 0.004  # fraction of changed pixels that wakes the detectors
     recording_segment_s: float = 60.0  # length of recorded video segments (cut at the next keyframe)

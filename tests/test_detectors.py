@@ -154,3 +154,58 @@ def test_plates_looked_for_inside_the_car_only_are_the_plates_the_whole_frame_sh
     assert inside and iou_matrix(np.array([whole[0].box]), np.array([inside[0].box]))[0, 0] > 0.8
     assert plates.detect_in(image, [(1000, 600, 1200, 700)]) == []  # the road in front: no plate there
     assert plates.detect_in(image, []) == []
+
+
+def test_the_int8_detector_finds_the_plates_the_float_one_finds(tmp_path):
+    """The quantized detector (committed; sereno/training/quantize.py) against the installed float one, on real
+    photos and video frames: the same plates, in nearly the same boxes (the reader crops from them)."""
+    settings = load_settings(tmp_path)
+    try:
+        exact = PlateDetector(settings)
+    except ModelMissing as exc:
+        pytest.skip(f"detector models not installed: {exc}")
+    quantized = PlateDetector(settings, precision="int8")
+    assert exact.model.path.name == "plate_yolov8n.onnx"  # float is the default
+    assert quantized.model.path.name == "plate_yolov8n_int8.onnx" and quantized.placer.path == exact.model.path
+    images = [labelled(name)[0] for name in PHOTOS] + [frame("car-approach-plate-LS15EBC.mp4", i) for i in (60, 100)]
+    for image in images:
+        wanted = [d for d in exact.detect(image) if d.score >= 0.5]  # clear plates; weak ones may come and go
+        found = quantized.detect(image)
+        assert wanted, "no clear plate in a photo chosen for showing one"
+        overlaps = iou_matrix(np.array([d.box for d in wanted]), np.array([d.box for d in found])) if found else [[0]]
+        assert np.max(overlaps, axis=1).min() >= 0.7, (wanted, found)
+
+
+def test_the_plate_detector_precision_is_a_setting(tmp_path, monkeypatch):
+    from sereno.config import ConfigError
+
+    monkeypatch.setenv("SERENO_PLATE_DETECTOR_PRECISION", "int8")
+    assert load_settings(tmp_path).plate_detector_precision == "int8"
+    monkeypatch.setenv("SERENO_PLATE_DETECTOR_PRECISION", "int4")
+    with pytest.raises(ConfigError, match="plate_detector_precision"):
+        load_settings(tmp_path)
+    with pytest.raises(ValueError, match="int8 or float"):
+        PlateDetector(load_settings(tmp_path / "other", plate_detector_precision="float"), precision="half")
+
+
+def test_quantizing_the_plate_detector_gives_a_detector_that_still_finds_the_plate(tmp_path):
+    """tools/quantize_plate_detector.py's steps, on a few real video frames: record the float detector's inputs,
+    quantize, and the int8 model finds the plate the float one finds."""
+    pytest.importorskip("onnx", reason="quantization edits the graph with the onnx package")
+    import onnxruntime
+
+    from sereno.training.quantize import detector_inputs, quantize
+
+    settings = load_settings(tmp_path)
+    try:
+        exact = PlateDetector(settings, threads=1)
+    except ModelMissing as exc:
+        pytest.skip(f"detector models not installed: {exc}")
+    frames = [frame("car-approach-plate-LS15EBC.mp4", i) for i in (40, 100)]
+    inputs = detector_inputs(exact, frames)
+    assert len(inputs) >= 2 * len(frames)  # the whole frame, the detail pass, a refinement window per plate
+    assert isinstance(exact.model.session, onnxruntime.InferenceSession)  # its own session is back in place
+    quantize(exact.model.path, tmp_path / "int8.onnx", inputs)
+    quantized = PlateDetector(settings, threads=1, model_file=tmp_path / "int8.onnx")
+    wanted, found = exact.detect(frames[1])[0], quantized.detect(frames[1])
+    assert found and iou_matrix(np.array([wanted.box]), np.array([d.box for d in found])).max() >= 0.5

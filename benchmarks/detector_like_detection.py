@@ -2,7 +2,7 @@
 The figures behind the int8 table of docs/detection.md.
 
     SERENO_MODELS_DIR=~/.cache/sereno/models taskset -c 0 .venv/bin/python benchmarks/detector_like_detection.py \
-        [--precision float|int8] [--model FILE]
+        [--precision float|int8] [--model FILE] [--small]
 
 ``--precision`` is the setting (int8: the quantized model finds, the float one places); ``--model`` runs one ONNX
 file in every step instead (e.g. the int8 file alone, or a new quantization). The frames are
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sereno.config import load_settings  # noqa: E402
-from sereno.training.detector_like import detected_frames  # noqa: E402
+from sereno.training.detector_like import PLATE_WIDTH, SMALL_PLATE_WIDTH, detected_frames  # noqa: E402
 from sereno.training.train import detector_like_plates  # noqa: E402
 from sereno.vision.detectors import PlateDetector  # noqa: E402
 from sereno.vision.evaluation import iou  # noqa: E402
@@ -37,6 +37,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--precision", choices=("float", "int8"), default="float")
     parser.add_argument("--model", type=Path, default=None, help="one ONNX plate detector for every step")
+    parser.add_argument("--small", action="store_true",
+                        help=f"the same plates {SMALL_PLATE_WIDTH[0]}-{SMALL_PLATE_WIDTH[1]} px wide (default "
+                             f"{PLATE_WIDTH[0]}-{PLATE_WIDTH[1]}) in the 1280x720 frames")
     parser.add_argument("--alpr", type=Path, default=SHARED / "alpr")
     args = parser.parse_args()
     settings = load_settings()
@@ -45,7 +48,8 @@ def main() -> None:
     found, read, overlap = Counter(), Counter(), Counter()
     started = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     for name, (plates, seed) in detector_like_plates(args.alpr).items():
-        for plate, frame, plate_box, box in detected_frames(plates, detector, seed):
+        widths = SMALL_PLATE_WIDTH if args.small else PLATE_WIDTH
+        for plate, frame, plate_box, box in detected_frames(plates, detector, seed, widths):
             if box is None:
                 continue
             found[name] += 1

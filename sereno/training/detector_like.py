@@ -21,6 +21,7 @@ from sereno.vision.plate_reader import crop_with_margin
 
 FRAME_HW = (720, 1280)
 PLATE_WIDTH = (100, 260)  # pixels in the 1280x720 frame: a car from a few metres to across the street
+SMALL_PLATE_WIDTH = (50, 100)  # far cars, parking-lot CCTV: where a box a few pixels off cuts a character
 MIN_IOU = 0.3  # as in `sereno eval alpr`: below this the plate counts as missed
 
 
@@ -35,11 +36,13 @@ class Extent:
     iou: float
 
 
-def frame_with_plate(plate_bgr: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """A 1280x720 frame with the plate pasted on a car, and the plate's box in it."""
+def frame_with_plate(
+    plate_bgr: np.ndarray, rng: np.random.Generator, widths: tuple[int, int] = PLATE_WIDTH
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A 1280x720 frame with the plate pasted on a car (the plate ``widths`` pixels wide), and the plate's box."""
     height, width = FRAME_HW
     ph, pw = plate_bgr.shape[:2]
-    target_w = int(rng.uniform(*PLATE_WIDTH))
+    target_w = int(rng.uniform(*widths))
     target_h = max(8, round(ph * target_w / pw))
     x1 = int(rng.uniform(0.15, 0.85) * width - target_w / 2)
     y1 = int(rng.uniform(0.35, 0.8) * height - target_h / 2)
@@ -79,11 +82,11 @@ def best_detection(frame: np.ndarray, plate_box: tuple[int, int, int, int], dete
     return best.box if best is not None and iou(best.box, plate_box) >= MIN_IOU else None
 
 
-def detected_frames(plates: list[Crop], detector, seed: int):
+def detected_frames(plates: list[Crop], detector, seed: int, widths: tuple[int, int] = PLATE_WIDTH):
     """Each plate in a frame: yields (plate, frame, the plate's box, the detector's best box or None when missed)."""
     rng = np.random.default_rng(seed)
     for plate in plates:
-        frame, box = frame_with_plate(plate.image, rng)
+        frame, box = frame_with_plate(plate.image, rng, widths)
         yield plate, frame, box, best_detection(frame, box, detector)
 
 

@@ -109,7 +109,25 @@ def test_cli_json_has_the_agreed_keys(tmp_path):
     payload = json.loads(result.stdout)
     assert {"images", "plates_detected", "exact", "char_accuracy", "ms_per_image", "errors"} <= payload.keys()
     assert payload["images"] == 3 and payload["reader"] in {"pp-ocrv4", "plate-ocr"}
+    assert payload["plate_detector"] is None  # crops: no detector ran
     assert all({"file", "truth", "read"} <= e.keys() for e in payload["errors"])
+
+
+def test_cli_end_to_end_says_which_plate_detector_made_the_boxes(tmp_path, monkeypatch):
+    source = shared_file("alpr/openalpr-us-endtoend")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for label in sorted(source.glob("*.txt"))[:2]:
+        shutil.copy(label, folder)
+        (folder / label.with_suffix(".jpg").name).symlink_to(label.with_suffix(".jpg"))
+    monkeypatch.setenv("SERENO_PLATE_DETECTOR_PRECISION", "int8")
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "eval", "alpr", str(folder),
+                                      "--region", "us", "--json"])
+    if result.exit_code != 0 and "sereno models install" in result.output:
+        pytest.skip("detector models not installed (the int8 setting places plates with the float model)")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["plate_detector"] == "int8" and payload["plates"] == 2 and payload["plates_detected"] is not None
 
 
 def test_cli_refuses_bad_input_with_a_hint(tmp_path):

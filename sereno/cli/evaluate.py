@@ -29,8 +29,9 @@ def _detector(ctx: typer.Context, threads: Optional[int]):
         fail(str(exc), hint="run: sereno models install")
 
 
-def _print_report(folder: Path, report: Report, region: str, backend: str) -> None:
-    console.print(f"[bold]{folder}[/] ({report.layout}, reader {backend}, region {region})")
+def _print_report(folder: Path, report: Report, region: str, backend: str, plate_detector: str | None) -> None:
+    detector = f", plate detector {plate_detector}" if plate_detector else ""
+    console.print(f"[bold]{folder}[/] ({report.layout}, reader {backend}{detector}, region {region})")
     console.print(f"  images          {report.images}   plates {report.plates}")
     if report.plates_detected is not None:
         console.print(f"  plates detected {report.plates_detected:.1%}  (IoU >= 0.3 with the labelled box)")
@@ -73,7 +74,10 @@ def alpr(
         task = bar.add_task("eval", total=None)
         report = evaluate(folder, reader, detector, limit,
                           progress=lambda done, total: bar.update(task, completed=done, total=total))
+    # which plate detector made the boxes (setting plate_detector_precision), so a figure says what produced it
+    plate_detector = settings(ctx).plate_detector_precision if detector is not None else None
     if as_json:
-        print_json({"folder": str(folder), "reader": reader.backend, "region": region, **asdict(report)})
+        print_json({"folder": str(folder), "reader": reader.backend, "region": region,
+                    "plate_detector": plate_detector, **asdict(report)})
     else:
-        _print_report(folder, report, region, reader.backend)
+        _print_report(folder, report, region, reader.backend, plate_detector)

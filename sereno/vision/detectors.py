@@ -158,10 +158,10 @@ class PlateDetector:
        crops from it); ``refine=False`` skips this step.
 
     ``precision`` (default: the ``plate_detector_precision`` setting) picks the model of steps 1 and 2: "float",
-    the installed detector, or "int8", the committed quantized one (``sereno/training/quantize.py``; 1.6 times
-    faster, but its boxes are looser, so step 3 still places each plate with the float model; docs/detection.md
-    has what it costs in reads). ``model_file`` replaces both with another one-class YOLOv8 plate detector exported
-    to ONNX.
+    the installed detector, or "int8", the committed quantized one (``sereno/training/quantize.py``; a 640 pass
+    costs two thirds of the float one, but it misses more small plates and its boxes are looser, so step 3 still
+    places each plate with the float model; docs/detection.md has the figures). ``model_file`` replaces both with
+    another one-class YOLOv8 plate detector exported to ONNX.
     """
 
     def __init__(

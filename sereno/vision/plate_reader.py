@@ -356,11 +356,12 @@ class PlateReader:
     def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None:
         """Read the plate inside ``box`` of a full frame through every crop of ``margins`` (only the main one when
         its reading is sure, with ``sure_read``); the result carries the box."""
-        main, *others = [crop_with_margin(image_bgr, box, margin) for margin in self.margins]
-        scored = self._scored(main)
+        main, *others = self.margins
+        scored = self._scored(crop_with_margin(image_bgr, box, main))
         plate = self._best(scored)
         if self.sure_read is None or plate is None or plate.region is None or plate.confidence < self.sure_read:
-            plate = self._best(scored + [s for crop in others for s in self._scored(crop)])
+            scored += [s for margin in others for s in self._scored(crop_with_margin(image_bgr, box, margin))]
+            plate = self._best(scored)
         if plate is None:
             return None
         return replace(plate, box=tuple(float(v) for v in box))

@@ -46,9 +46,9 @@ def main() -> None:
     detector = PlateDetector(settings, threads=1, precision=args.precision, model_file=args.model)
     reader = PlateReader(settings, region="auto", threads=1)
     found, read, overlap = Counter(), Counter(), Counter()
+    widths = SMALL_PLATE_WIDTH if args.small else PLATE_WIDTH
     started = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     for name, (plates, seed) in detector_like_plates(args.alpr).items():
-        widths = SMALL_PLATE_WIDTH if args.small else PLATE_WIDTH
         for plate, frame, plate_box, box in detected_frames(plates, detector, seed, widths):
             if box is None:
                 continue

@@ -124,8 +124,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="ONNX threads per model (1 = the per-core figure)")
     parser.add_argument("--no-pyplatex", action="store_true", help="leave out pyplatex's detector")
     parser.add_argument("--only", default="", help="run only the detectors whose name contains this text")
-    parser.add_argument("--precision", choices=("int8", "float"), default="int8",
-                        help="fastanpr's detector: the committed int8 one (the default) or the installed float one")
+    parser.add_argument("--precision", choices=("float", "int8"), default="float",
+                        help="fastanpr's detector: the installed float one (the default) or the committed int8 one")
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"no such folder: {args.data} (the openalpr end-to-end set lives in ../shared/data)")

@@ -64,7 +64,7 @@ def main() -> None:
         frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 3 == 0]
     frames = frames[:args.frames]
     height, width = frames[0].shape[:2]
-    for precision in ("int8", "float"):  # the committed quantized plate detector (default), the installed one
+    for precision in ("float", "int8"):  # the installed plate detector (the default), the committed quantized one
         detector = PlateDetector(settings, threads=1, precision=precision)
 
         def detect_and_read(frame):

@@ -127,6 +127,7 @@ def quantize(float_model: Path, out: Path, inputs: list[np.ndarray]) -> None:
 def main(argv: list[str] | None = None) -> int:
     from sereno.config import load_settings
     from sereno.vision.detectors import PlateDetector
+    from sereno.vision.models import ModelMissing
 
     parser = argparse.ArgumentParser(description="Quantize the installed plate detector to int8 (see the module doc).")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with us-crops/, br-crops/, ar-crops/")
@@ -141,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {folder} not found: pass --data (crops) and --videos (street videos)", file=sys.stderr)
             return 2
     started = time.monotonic()
-    detector = PlateDetector(load_settings(), threads=1, precision="float")
+    try:
+        detector = PlateDetector(load_settings(), threads=1, precision="float")
+    except ModelMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     frames = calibration_frames(args.data, videos)
     inputs = detector_inputs(detector, frames)[::EVERY]
     print(f"{len(frames)} calibration frames, {len(inputs)} input tensors", flush=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class ConfigError(Exception):
@@ -38,6 +38,9 @@ class Settings(BaseModel):
     onnx_threads: int = 1  # intra-op threads per model session; one per camera worker scales best
     # "int8": the committed quantized plate detector finds the plates: 20-30% less CPU, more small plates missed
     plate_detector_precision: Literal["float", "int8"] = "float"
+    # long side (px) at which the plate detector looks inside each vehicle: finds far cars' plates; 0 looks at the
+    # whole frame's resolution (less CPU per camera, far plates missed; docs/detection.md, "Far plates")
+    plate_region_input: int = Field(640, ge=0, le=1280)
     analysis_fps: float = 5.0  # default for cameras that do not set their own
     motion_threshold: float = 0.004  # fraction of changed pixels that wakes the detectors
     recording_segment_s: float = 60.0  # length of recorded video segments (cut at the next keyframe)

@@ -156,6 +156,23 @@ def test_plates_looked_for_inside_the_car_only_are_the_plates_the_whole_frame_sh
     assert plates.detect_in(image, []) == []
 
 
+def test_a_far_cars_plate_missed_at_the_whole_frames_resolution_is_found_inside_its_enlarged_vehicle(
+        detectors, tmp_path):
+    """The car parked at the left edge of the LS15EBC clip (frame 70: 130 px wide, its plate about 33 px): looked at
+    with the whole-frame pass's resolution, as the camera pipeline did before, its plate is not found; its region
+    enlarged to 640 px (the ``plate_region_input`` default) shows it."""
+    plates, objects = detectors
+    image = frame("car-approach-plate-LS15EBC.mp4", 70)
+    far = min((d for d in objects.detect(image) if d.label == "car"), key=lambda d: d.box[2] - d.box[0])
+    assert far.box[2] - far.box[0] < 200
+    assert PlateDetector(load_settings(tmp_path), region_input=0).detect_in(image, [far.box]) == []
+    found = plates.detect_in(image, [far.box])
+    assert len(found) == 1
+    x1, y1, x2, y2 = found[0].box
+    assert far.box[0] <= x1 < x2 <= far.box[2] and far.box[1] <= y1 < y2 <= far.box[3]
+    assert 20 <= x2 - x1 <= 60 and 2 <= (x2 - x1) / (y2 - y1) <= 5  # plate-shaped, a plate's size
+
+
 def test_the_int8_detector_finds_the_plates_the_float_one_finds(tmp_path):
     """The quantized detector (committed; sereno/training/quantize.py) against the installed float one, on real
     photos and video frames: the same plates, in nearly the same boxes (the reader crops from them)."""
@@ -186,6 +203,17 @@ def test_the_plate_detector_precision_is_a_setting(tmp_path, monkeypatch):
         load_settings(tmp_path)
     with pytest.raises(ValueError, match="int8 or float"):
         PlateDetector(load_settings(tmp_path / "other", plate_detector_precision="float"), precision="half")
+
+
+def test_the_size_at_which_vehicles_are_looked_at_is_a_setting(tmp_path, monkeypatch):
+    from sereno.config import ConfigError
+
+    assert load_settings(tmp_path).plate_region_input == 640
+    monkeypatch.setenv("SERENO_PLATE_REGION_INPUT", "0")
+    assert load_settings(tmp_path).plate_region_input == 0
+    monkeypatch.setenv("SERENO_PLATE_REGION_INPUT", "4000")
+    with pytest.raises(ConfigError, match="plate_region_input"):
+        load_settings(tmp_path)
 
 
 def test_quantizing_the_plate_detector_gives_a_detector_that_still_finds_the_plate(tmp_path):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from sereno.domain import Detection
 from sereno.training.datasets import Crop
 from sereno.training.synth import LAYOUTS, fill_pattern, label_of, render_plate, vehicle_backdrop
 from sereno.vision.evaluation import iou
@@ -22,6 +23,7 @@ from sereno.vision.plate_reader import crop_with_margin
 FRAME_HW = (720, 1280)
 PLATE_WIDTH = (100, 260)  # pixels in the 1280x720 frame: a car from a few metres to across the street
 SMALL_PLATE_WIDTH = (50, 100)  # far cars, parking-lot CCTV: where a box a few pixels off cuts a character
+VEHICLE_PLATE_RATIO = (4.0, 7.0)  # a vehicle's box is this many plate widths wide
 MIN_IOU = 0.3  # as in `sereno eval alpr`: below this the plate counts as missed
 
 
@@ -61,6 +63,21 @@ def extent_of(detected: tuple[float, float, float, float], plate: tuple[int, int
                   (detected[3] - plate[3]) / ph, iou(detected, plate))
 
 
+def vehicle_box_around(plate: tuple[int, int, int, int], rng: np.random.Generator) -> tuple[int, int, int, int]:
+    """Where an object detector would put the car carrying ``plate`` (x1, y1, x2, y2), clipped to the frame:
+    ``VEHICLE_PLATE_RATIO`` plate widths wide (a 30-52 cm plate on a 1.8-2.5 m car, plus the box's margin), 0.6-0.9
+    as high as wide, the plate in its lower half. For measuring the plate detector inside vehicles
+    (``PlateDetector.detect_in``) on the drawn cars, which have no box of their own."""
+    x1, y1, x2, y2 = plate
+    width = (x2 - x1) * rng.uniform(*VEHICLE_PLATE_RATIO)
+    height = width * rng.uniform(0.6, 0.9)
+    cx = (x1 + x2) / 2 + rng.uniform(-0.1, 0.1) * width
+    cy = (y1 + y2) / 2 - rng.uniform(0.1, 0.3) * height
+    frame_h, frame_w = FRAME_HW
+    return (max(0, int(cx - width / 2)), max(0, int(cy - height / 2)),
+            min(frame_w, int(cx + width / 2)), min(frame_h, int(cy + height / 2)))
+
+
 def flat_synthetic_plates(count: int, seed: int, regions: tuple[str, ...]) -> list[Crop]:
     """``count`` synthetic plates of the given regions' layouts, rendered flat and tight (no camera effects)."""
     rng = np.random.default_rng(seed)
@@ -74,20 +91,23 @@ def flat_synthetic_plates(count: int, seed: int, regions: tuple[str, ...]) -> li
     return plates
 
 
-def best_detection(frame: np.ndarray, plate_box: tuple[int, int, int, int], detector):
+def best_detection(frame: np.ndarray, plate_box: tuple[int, int, int, int], detector, vehicles=None):
     """The detected box overlapping the plate most, as `sereno eval alpr` picks it; None when it overlaps less than
-    MIN_IOU (a missed plate)."""
-    detections = [d for d in detector.detect(frame) if d.label == "plate"]
+    MIN_IOU (a missed plate). ``vehicles``: passed on to ``detector.detect``."""
+    detections = [d for d in detector.detect(frame, vehicles=vehicles) if d.label == "plate"]
     best = max(detections, key=lambda d: iou(d.box, plate_box), default=None)
     return best.box if best is not None and iou(best.box, plate_box) >= MIN_IOU else None
 
 
-def detected_frames(plates: list[Crop], detector, seed: int, widths: tuple[int, int] = PLATE_WIDTH):
-    """Each plate in a frame: yields (plate, frame, the plate's box, the detector's best box or None when missed)."""
-    rng = np.random.default_rng(seed)
+def detected_frames(plates: list[Crop], detector, seed: int, widths: tuple[int, int] = PLATE_WIDTH,
+                    vehicles: bool = False):
+    """Each plate in a frame: yields (plate, frame, the plate's box, the detector's best box or None when missed).
+    ``vehicles``: the detector is told where the car is (``vehicle_box_around``), as an object detector would."""
+    rng, vehicle_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
     for plate in plates:
         frame, box = frame_with_plate(plate.image, rng, widths)
-        yield plate, frame, box, best_detection(frame, box, detector)
+        cars = [Detection(vehicle_box_around(box, vehicle_rng), 1.0, "car")] if vehicles else None
+        yield plate, frame, box, best_detection(frame, box, detector, cars)
 
 
 def detector_like(plates: list[Crop], detector, seed: int) -> tuple[list[Crop], list[Extent], int]:

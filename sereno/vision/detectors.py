@@ -32,6 +32,7 @@ VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle"})
 DEFAULT_OBJECT_THRESHOLD = 0.3
 DEFAULT_PLATE_THRESHOLD = 0.25
 NMS_IOU = 0.45
+MAX_REGION_ZOOM = 2.0  # a vehicle's region is enlarged at most this many times (docs/detection.md, "Far plates")
 OBJECT_SIZE = 640  # the COCO model's own fixed input; used as the long side if a model takes any size
 MAX_SHAPES = 4  # input shapes a fixed-size detector is re-targeted to (one per camera aspect; photos vary more)
 
@@ -151,8 +152,9 @@ class PlateDetector:
 
     1. the whole frame at ``size`` pixels (long side);
     2. a detail pass for plates too small at that scale: inside each vehicle the caller passes (from an
-       ``ObjectDetector``), at twice the first pass's resolution (crops of 256 to 640 px), or else, when no
-       vehicles are passed and the frame is larger than ``size``, the whole frame at up to twice that size
+       ``ObjectDetector``), enlarged to ``region_input`` px (at most twice; the plate of a vehicle that fills
+       the window is then about 100 px wide, where the detector starts to find plates reliably), or else, when
+       no vehicles are passed and the frame is larger than ``size``, the whole frame at up to twice that size
        (``detail=False`` skips this step);
     3. each plate found is looked at again in a window twice its width, which tightens the box (the reader
        crops from it); ``refine=False`` skips this step.
@@ -174,7 +176,11 @@ class PlateDetector:
         refine: bool = True,
         model_file: Path | None = None,
         precision: str | None = None,
+        region_input: int | None = None,
     ) -> None:
+        """``region_input`` (default: the ``plate_region_input`` setting): long side in px at which a vehicle's
+        region is looked at (``detect_in`` and the detail pass); 0 looks at it with the whole-frame pass's
+        resolution (cheaper; misses far plates)."""
         precision = precision or settings.plate_detector_precision
         path = model_file or _plate_model(settings, precision)
         self.model = YoloSession(path, _threads(settings, threads))
@@ -192,6 +198,7 @@ class PlateDetector:
         self.size = size
         self.detail = detail
         self.refine = refine
+        self.region_input = settings.plate_region_input if region_input is None else region_input
         log.debug("plate detector ready", extra={"model": path.name, "size": size, "detail": detail, "refine": refine})
 
     def detect(self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None = None) -> list[Detection]:
@@ -202,18 +209,9 @@ class PlateDetector:
         return self._plates(image_bgr, found)
 
     def detect_in(self, image_bgr: np.ndarray, regions: Sequence[Box]) -> list[Detection]:
-        """Plates inside ``regions`` only (where the vehicles are), best score first: each region is looked at with
-        the whole-frame pass's resolution, so it finds what that pass finds there for a fraction of its cost.
-        The whole frame (``detect``) when the regions would cost as much."""
-        scale = self.size / max(image_bgr.shape[:2])
-        windows = _merged_windows(image_bgr.shape[:2], regions)
-        sizes = [max(yolo.STRIDE, round(scale * max(x2 - x1, y2 - y1))) for x1, y1, x2, y2 in windows]
-        cost = sum(np.prod(yolo.input_shape((y2 - y1, x2 - x1), size, square=False))
-                   for (x1, y1, x2, y2), size in zip(windows, sizes))
-        if cost >= np.prod(yolo.input_shape(image_bgr.shape[:2], self.size, square=False)):
-            return self.detect(image_bgr)
-        found = [self._pass(image_bgr[y1:y2, x1:x2], (x1, y1), size) for (x1, y1, x2, y2), size in zip(windows, sizes)]
-        return self._plates(image_bgr, found)
+        """Plates inside ``regions`` only (where the vehicles are), best score first; each region enlarged for the
+        detector (``region_input``), so that a far car's plate, which the whole-frame pass misses, is found."""
+        return self._plates(image_bgr, self._region_passes(image_bgr, regions))
 
     def _plates(self, image_bgr: np.ndarray, passes: list[list[tuple[Box, float]]]) -> list[Detection]:
         plates = _merge(passes, MERGE_IOU)[:MAX_PLATES]
@@ -235,18 +233,24 @@ class PlateDetector:
         if vehicles is None:
             long_side = max(image_bgr.shape[:2])
             return [self._pass(image_bgr, (0, 0), min(long_side, 2 * self.size))] if long_side > self.size else []
-        first_scale = self.size / max(image_bgr.shape[:2])
         regions = [v.box for v in vehicles if v.label in VEHICLE_LABELS and _short_side(v.box) >= MIN_VEHICLE_PX]
-        regions.sort(key=_area, reverse=True)
-        passes = []
-        for box in regions[:MAX_VEHICLE_REGIONS]:
-            window = _window(image_bgr.shape[:2], box)
-            if window is not None:
-                x1, y1, x2, y2 = window
-                # twice the first pass's resolution, within bounds that keep the cost of one crop below one frame
-                size = int(np.clip(VEHICLE_ZOOM * first_scale * _long_side(box), *VEHICLE_PASS_SIZES))
-                passes.append(self._pass(image_bgr[y1:y2, x1:x2], (x1, y1), size))
-        return passes
+        return self._region_passes(image_bgr, regions)
+
+    def _region_passes(self, image_bgr: np.ndarray, regions: Sequence[Box]) -> list[list[tuple[Box, float]]]:
+        """One pass per region (overlapping ones joined; the ``MAX_REGIONS`` largest), at ``region_size``."""
+        windows = sorted(_merged_windows(image_bgr.shape[:2], regions), key=_area, reverse=True)[:MAX_REGIONS]
+        return [self._pass(image_bgr[y1:y2, x1:x2], (x1, y1),
+                           self.region_size(max(x2 - x1, y2 - y1), max(image_bgr.shape[:2])))
+                for x1, y1, x2, y2 in windows]
+
+    def region_size(self, long_side: int, frame_long_side: int) -> int:
+        """The input size (long side) at which a region ``long_side`` px long is looked at: ``region_input`` px,
+        enlarged at most ``MAX_REGION_ZOOM`` times, never below the whole-frame pass's resolution. The detector
+        finds a plate reliably only from about 120 px wide in its input, and a vehicle's plate is about a sixth of
+        its width: at the whole frame's resolution a 720p car's plate is that wide only a few metres from the
+        camera (docs/detection.md, "Far plates")."""
+        wanted = min(self.region_input, MAX_REGION_ZOOM * long_side)
+        return max(yolo.STRIDE, round(max(self.size * long_side / frame_long_side, wanted)))
 
     def _refine(self, image_bgr: np.ndarray, box: Box, score: float) -> tuple[Box, float]:
         """The box found again in a window twice the plate's width around it; the original when not found."""
@@ -269,9 +273,7 @@ class PlateDetector:
 MERGE_IOU = 0.3  # boxes of the same plate from different passes overlap at least this much
 MAX_PLATES = 16  # plates refined per frame (a car park can show many; more is a misfire)
 MIN_VEHICLE_PX = 48  # a vehicle narrower than this has an unreadable plate
-MAX_VEHICLE_REGIONS = 8  # largest vehicles first
-VEHICLE_ZOOM = 2.0  # a vehicle crop is looked at with this many times the first pass's resolution ...
-VEHICLE_PASS_SIZES = (256, 640)  # ... within these input sizes (long side)
+MAX_REGIONS = 8  # regions looked at per frame, largest first
 REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320
 REFINE_MIN_IOU = 0.1
@@ -318,10 +320,6 @@ def _merged_windows(image_hw: tuple[int, int], boxes: Sequence[Box]) -> list[tup
 
 def _short_side(box: Box) -> float:
     return min(box[2] - box[0], box[3] - box[1])
-
-
-def _long_side(box: Box) -> float:
-    return max(box[2] - box[0], box[3] - box[1], 1.0)
 
 
 def _area(box: Box) -> float:

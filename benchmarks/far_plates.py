@@ -21,14 +21,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sereno.config import load_settings  # noqa: E402
-from sereno.training.detector_like import (MIN_IOU, PLATE_WIDTH, SMALL_PLATE_WIDTH, frame_with_plate,  # noqa: E402
-                                           vehicle_box_around)
+from sereno.training.detector_like import MIN_IOU, PLATE_WIDTH, SMALL_PLATE_WIDTH, plate_frames  # noqa: E402
 from sereno.training.train import detector_like_plates  # noqa: E402
 from sereno.vision.detectors import PlateDetector  # noqa: E402
 from sereno.vision.evaluation import iou  # noqa: E402
@@ -57,10 +54,7 @@ def main() -> None:
     widths = tuple(args.widths or (SMALL_PLATE_WIDTH if args.small else PLATE_WIDTH))
     total = 0
     for name, (plates, seed) in detector_like_plates(args.alpr).items():
-        rng, vehicle_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
-        for plate in plates:
-            frame, plate_box = frame_with_plate(plate.image, rng, widths)
-            vehicle = vehicle_box_around(plate_box, vehicle_rng)
+        for plate, frame, plate_box, vehicle in plate_frames(plates, seed, widths):
             long_side = max(vehicle[2] - vehicle[0], vehicle[3] - vehicle[1])
             total += 1
             for size, detector in detectors.items():

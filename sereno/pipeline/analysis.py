@@ -3,7 +3,7 @@
 Detection and reading are separate calls so that the worker reads only the plates it still needs (a track that
 already has enough agreeing reads is not read again), runs the object detector on a subset of frames, and runs the
 plate detector on the whole frame only now and then (``regions=None``), otherwise only where the tracked vehicles
-are: on a 720p stream that is about a quarter of the pixels (docs/video-pipeline.md).
+are, each enlarged so that a far car's plate is found (docs/video-pipeline.md).
 """
 
 from __future__ import annotations

@@ -99,14 +99,20 @@ def best_detection(frame: np.ndarray, plate_box: tuple[int, int, int, int], dete
     return best.box if best is not None and iou(best.box, plate_box) >= MIN_IOU else None
 
 
+def plate_frames(plates: list[Crop], seed: int, widths: tuple[int, int] = PLATE_WIDTH):
+    """Each plate in a frame: yields (plate, frame, the plate's box, where its car's box would be)."""
+    rng, vehicle_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
+    for plate in plates:
+        frame, box = frame_with_plate(plate.image, rng, widths)
+        yield plate, frame, box, vehicle_box_around(box, vehicle_rng)
+
+
 def detected_frames(plates: list[Crop], detector, seed: int, widths: tuple[int, int] = PLATE_WIDTH,
                     vehicles: bool = False):
     """Each plate in a frame: yields (plate, frame, the plate's box, the detector's best box or None when missed).
     ``vehicles``: the detector is told where the car is (``vehicle_box_around``), as an object detector would."""
-    rng, vehicle_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
-    for plate in plates:
-        frame, box = frame_with_plate(plate.image, rng, widths)
-        cars = [Detection(vehicle_box_around(box, vehicle_rng), 1.0, "car")] if vehicles else None
+    for plate, frame, box, vehicle in plate_frames(plates, seed, widths):
+        cars = [Detection(vehicle, 1.0, "car")] if vehicles else None
         yield plate, frame, box, best_detection(frame, box, detector, cars)
 
 

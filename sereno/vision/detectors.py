@@ -32,7 +32,6 @@ VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle"})
 DEFAULT_OBJECT_THRESHOLD = 0.3
 DEFAULT_PLATE_THRESHOLD = 0.25
 NMS_IOU = 0.45
-MAX_REGION_ZOOM = 2.0  # a vehicle's region is enlarged at most this many times (docs/detection.md, "Far plates")
 OBJECT_SIZE = 640  # the COCO model's own fixed input; used as the long side if a model takes any size
 MAX_SHAPES = 4  # input shapes a fixed-size detector is re-targeted to (one per camera aspect; photos vary more)
 
@@ -274,6 +273,7 @@ MERGE_IOU = 0.3  # boxes of the same plate from different passes overlap at leas
 MAX_PLATES = 16  # plates refined per frame (a car park can show many; more is a misfire)
 MIN_VEHICLE_PX = 48  # a vehicle narrower than this has an unreadable plate
 MAX_REGIONS = 8  # regions looked at per frame, largest first
+MAX_REGION_ZOOM = 2.0  # a vehicle's region is enlarged at most this many times (docs/detection.md, "Far plates")
 REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320
 REFINE_MIN_IOU = 0.1

@@ -142,8 +142,8 @@ def main() -> None:
     runs: list[tuple[str, Detector | None]] = [
         ("yolov8n 640, one pass", lambda im: boxes(one_pass.detect(im))),
         ("yolov8n 640 + refine", lambda im: boxes(refined.detect(im))),
-        ("yolov8n 640 + detail pass 1280 + refine (default)", lambda im: boxes(default.detect(im))),
-        ("yolov8n 640 + vehicle crops + refine (incl. object detector)",
+        ("yolov8n 640 + detail pass 1280 + refine (eval --no-vehicles)", lambda im: boxes(default.detect(im))),
+        ("yolov8n 640 + detail pass 1280 + vehicle crops + refine (incl. object detector; eval default)",
          lambda im: boxes(default.detect(im, vehicles=objects.detect(im)))),
         ("opencv haar russian_plate_number", haar_detector()),
     ]

@@ -89,7 +89,7 @@ def test_real_detector_end_to_end(tmp_path, settings):
         shutil.copy(label, tmp_path)
         (tmp_path / label.with_suffix(".jpg").name).symlink_to(label.with_suffix(".jpg"))
     try:
-        detector = detectors.PlateDetector(settings)
+        detector = detectors.PhotoPlateDetector(settings)  # what `sereno eval alpr` runs
     except ModelMissing as exc:
         pytest.skip(f"plate detector model not installed: {exc}")
     report = evaluate(tmp_path, PlateReader(settings, region="us"), detector)
@@ -128,6 +128,11 @@ def test_cli_end_to_end_says_which_plate_detector_made_the_boxes(tmp_path, monke
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["plate_detector"] == "int8" and payload["plates"] == 2 and payload["plates_detected"] is not None
+    assert payload["vehicles"] is True  # the object detector's vehicles are looked inside by default
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "eval", "alpr", str(folder),
+                                      "--region", "us", "--json", "--no-vehicles"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["vehicles"] is False
 
 
 def test_cli_refuses_bad_input_with_a_hint(tmp_path):

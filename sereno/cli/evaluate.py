@@ -17,20 +17,21 @@ app = typer.Typer(no_args_is_help=True)
 SHOWN_ERRORS = 15
 
 
-def _detector(ctx: typer.Context, threads: Optional[int]):
+def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool):
     try:
-        from sereno.vision.detectors import PlateDetector
+        from sereno.vision.detectors import PhotoPlateDetector, PlateDetector
         from sereno.vision.models import ModelMissing
     except ImportError as exc:
         fail(f"the plate detector is not available ({exc})", hint="reinstall sereno: pip install -e .")
     try:
-        return PlateDetector(settings(ctx), threads=threads)
+        return (PhotoPlateDetector if vehicles else PlateDetector)(settings(ctx), threads=threads)
     except ModelMissing as exc:
         fail(str(exc), hint="run: sereno models install")
 
 
-def _print_report(folder: Path, report: Report, region: str, backend: str, plate_detector: str | None) -> None:
-    detector = f", plate detector {plate_detector}" if plate_detector else ""
+def _print_report(folder: Path, report: Report, region: str, backend: str, plate_detector: str | None,
+                  vehicles: bool) -> None:
+    detector = f", plate detector {plate_detector}{' and vehicles' if vehicles else ''}" if plate_detector else ""
     console.print(f"[bold]{folder}[/] ({report.layout}, reader {backend}{detector}, region {region})")
     console.print(f"  images          {report.images}   plates {report.plates}")
     if report.plates_detected is not None:
@@ -58,6 +59,10 @@ def alpr(
     backend: str = typer.Option("auto", "--reader", help="auto (our PlateOCR when installed, else PP-OCRv4), "
                                 "plate-ocr or pp-ocrv4."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="ONNX threads per model."),
+    vehicles: bool = typer.Option(True, "--vehicles/--no-vehicles",
+                                  help="End to end: also look for plates inside the vehicles the object detector "
+                                  "finds, enlarged (finds small plates; about 150 ms more per 720p photo on one "
+                                  "core)."),
 ) -> None:
     """Score plate reading: exact read rate, character accuracy, time per image (and detection rate end to end)."""
     from sereno.vision.plate_reader import PlateReader
@@ -68,7 +73,7 @@ def alpr(
         reader = PlateReader(settings(ctx), region=region, threads=threads, backend=backend)
     except (UnknownRegion, DatasetError, ValueError) as exc:
         fail(str(exc))
-    detector = _detector(ctx, threads) if layout == END_TO_END else None
+    detector = _detector(ctx, threads, vehicles) if layout == END_TO_END else None
     columns = (TextColumn("reading plates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("eval", total=None)
@@ -78,6 +83,7 @@ def alpr(
     plate_detector = settings(ctx).plate_detector_precision if detector is not None else None
     if as_json:
         print_json({"folder": str(folder), "reader": reader.backend, "region": region,
-                    "plate_detector": plate_detector, **asdict(report)})
+                    "plate_detector": plate_detector, "vehicles": vehicles if detector is not None else None,
+                    **asdict(report)})
     else:
-        _print_report(folder, report, region, reader.backend, plate_detector)
+        _print_report(folder, report, region, reader.backend, plate_detector, vehicles)

@@ -150,11 +150,10 @@ class PlateDetector:
     """Licence plates (label "plate") in a BGR frame, in three steps (see ``docs/detection.md`` for the figures):
 
     1. the whole frame at ``size`` pixels (long side);
-    2. a detail pass for plates too small at that scale: inside each vehicle the caller passes (from an
-       ``ObjectDetector``), enlarged to ``region_input`` px (at most twice; the plate of a vehicle that fills
-       the window is then about 100 px wide, where the detector starts to find plates reliably), or else, when
-       no vehicles are passed and the frame is larger than ``size``, the whole frame at up to twice that size
-       (``detail=False`` skips this step);
+    2. detail passes for plates too small at that scale: the whole frame again at up to twice that size (when it
+       is larger than ``size``), and inside each vehicle the caller passes (from an ``ObjectDetector``),
+       enlarged to ``region_input`` px (at most twice; the plate of a vehicle that fills the window is then
+       about 100 px wide, where the detector starts to find plates reliably); ``detail=False`` skips this step;
     3. each plate found is looked at again in a window twice its width, which tightens the box (the reader
        crops from it); ``refine=False`` skips this step.
 
@@ -229,18 +228,24 @@ class PlateDetector:
     def _detail_passes(
         self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None
     ) -> list[list[tuple[Box, float]]]:
-        if vehicles is None:
-            long_side = max(image_bgr.shape[:2])
-            return [self._pass(image_bgr, (0, 0), min(long_side, 2 * self.size))] if long_side > self.size else []
-        regions = [v.box for v in vehicles if v.label in VEHICLE_LABELS and _short_side(v.box) >= MIN_VEHICLE_PX]
-        return self._region_passes(image_bgr, regions)
+        long_side = max(image_bgr.shape[:2])
+        passes = [self._pass(image_bgr, (0, 0), min(long_side, 2 * self.size))] if long_side > self.size else []
+        regions = [v.box for v in vehicles or () if v.label in VEHICLE_LABELS and _short_side(v.box) >= MIN_VEHICLE_PX]
+        return passes + self._region_passes(image_bgr, regions)
 
     def _region_passes(self, image_bgr: np.ndarray, regions: Sequence[Box]) -> list[list[tuple[Box, float]]]:
-        """One pass per region (overlapping ones joined; the ``MAX_REGIONS`` largest), at ``region_size``."""
+        """One pass per region (overlapping ones joined; the ``MAX_REGIONS`` largest), at ``region_size``.
+        Enlarged, a small vehicle's whole rear can look like a plate to the detector (a white van in the street
+        video, on every frame); a box that covers much of its region, or is taller than wide, is dropped."""
         windows = sorted(_merged_windows(image_bgr.shape[:2], regions), key=_area, reverse=True)[:MAX_REGIONS]
-        return [self._pass(image_bgr[y1:y2, x1:x2], (x1, y1),
-                           self.region_size(max(x2 - x1, y2 - y1), max(image_bgr.shape[:2])))
-                for x1, y1, x2, y2 in windows]
+        passes = []
+        for window in windows:
+            x1, y1, x2, y2 = window
+            found = self._pass(image_bgr[y1:y2, x1:x2], (x1, y1),
+                               self.region_size(max(x2 - x1, y2 - y1), max(image_bgr.shape[:2])))
+            passes.append([(box, score) for box, score in found
+                           if _area(box) <= MAX_REGION_SHARE * _area(window) and box[2] - box[0] >= box[3] - box[1]])
+        return passes
 
     def region_size(self, long_side: int, frame_long_side: int) -> int:
         """The input size (long side) at which a region ``long_side`` px long is looked at: ``region_input`` px,
@@ -269,10 +274,25 @@ class PlateDetector:
         return closer[best][0], max(score, closer[best][1])
 
 
+class PhotoPlateDetector:
+    """Plates in a still image (``sereno eval alpr``): the plate detector's passes over the whole frame, and the
+    vehicles the object detector finds, each looked at enlarged (``PlateDetector.detect`` with ``vehicles=``). A
+    photo has one chance and may be much larger than a video frame, where a plate is too small for the whole-frame
+    passes; the vehicle is found at any size (docs/detection.md, "Far plates")."""
+
+    def __init__(self, settings: Settings, threads: int | None = None) -> None:
+        self.objects = ObjectDetector(settings, threads=threads)
+        self.plates = PlateDetector(settings, threads=threads)
+
+    def detect(self, image_bgr: np.ndarray) -> list[Detection]:
+        return self.plates.detect(image_bgr, vehicles=self.objects.detect(image_bgr))
+
+
 MERGE_IOU = 0.3  # boxes of the same plate from different passes overlap at least this much
 MAX_PLATES = 16  # plates refined per frame (a car park can show many; more is a misfire)
 MIN_VEHICLE_PX = 48  # a vehicle narrower than this has an unreadable plate
 MAX_REGIONS = 8  # regions looked at per frame, largest first
+MAX_REGION_SHARE = 0.25  # a plate covers far less of its vehicle's box (about 1/6 of its width)
 MAX_REGION_ZOOM = 2.0  # a vehicle's region is enlarged at most this many times (docs/detection.md, "Far plates")
 REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320

@@ -8,8 +8,8 @@ The figures behind the int8 table of docs/detection.md.
 file in every step instead (e.g. the int8 file alone, or a new quantization). The frames are
 ``sereno.training.detector_like``'s (held-out real crops and synthetic plates on synthetic cars, 885 plates); each
 found plate is read through the reader's five crops, region auto. ``--vehicles`` tells the detector where each
-car is (``vehicle_box_around``), as the object detector would: its detail pass then looks inside the car instead of
-at the whole frame in 1280 px. About 4 to 7 minutes on one core. ``openalpr-us-endtoend`` is evaluation-only and
+car is (``vehicle_box_around``), as the object detector would: its detail passes then look inside the car as
+well as at the whole frame in 1280 px. About 4 to 7 minutes on one core. ``openalpr-us-endtoend`` is evaluation-only and
 never read. Prints figures; asserts nothing.
 """
 

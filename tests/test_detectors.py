@@ -193,15 +193,37 @@ def test_a_photo_is_searched_inside_its_vehicles_too(detectors, tmp_path):
                                          np.array([d.box for d in whole_frame])).max() < 0.3
 
 
-def test_an_enlarged_van_is_not_taken_for_its_plate(detectors, tmp_path):
+def test_an_enlarged_van_is_not_taken_for_its_plate(detectors, tmp_path, monkeypatch):
     """The white van parked in the street video, enlarged inside its region, looks like a plate to the detector
     from edge to edge; such boxes are dropped (the van's real plate, ~15 px wide, is beyond reach)."""
+    import sereno.vision.detectors as module
+
     _, objects = detectors
     image = frame("street-pedestrians-vtest.avi", 0)
     van = next(d.box for d in objects.detect(image) if d.label == "truck")  # the COCO model calls it a truck
-    found = PlateDetector(load_settings(tmp_path)).detect_in(image, [van])
-    assert all((d.box[2] - d.box[0]) * (d.box[3] - d.box[1]) < 0.25 * (van[2] - van[0]) * (van[3] - van[1])
-               for d in found)
+    van_area = (van[2] - van[0]) * (van[3] - van[1])
+    plates = PlateDetector(load_settings(tmp_path))
+
+    def large(found):
+        return [d for d in found if (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]) >= 0.25 * van_area]
+
+    assert not large(plates.detect_in(image, [van]))
+    monkeypatch.setattr(module, "MAX_REGION_SHARE", 1.0)  # without the filter the van itself is "found"
+    assert large(plates.detect_in(image, [van]))
+
+
+def test_regions_are_enlarged_to_the_setting_at_most_twice_and_never_below_the_whole_frame_scale():
+    """``PlateDetector.region_size`` alone (no model needed): a 1280x720 frame's whole-frame pass runs at 640."""
+    detector = object.__new__(PlateDetector)
+    detector.size, detector.region_input = 640, 640
+    assert detector.region_size(400, 1280) == 640  # a car 400 px wide: enlarged 1.6x
+    assert detector.region_size(200, 1280) == 400  # at most twice
+    assert detector.region_size(1280, 1280) == 640  # the whole frame: the whole-frame pass's own size
+    assert detector.region_size(300, 320) == 600  # a 320x240 stream: the whole-frame scale (2x) already
+    assert detector.region_size(2000, 3840) == 640  # 4K: a big car is still looked at 640 px wide
+    assert detector.region_size(4, 1280) == 32  # never below one stride
+    detector.region_input = 0  # the setting's 0: the whole-frame pass's resolution, as before
+    assert detector.region_size(400, 1280) == 200 and detector.region_size(300, 320) == 600
 
 
 def test_the_int8_detector_finds_the_plates_the_float_one_finds(tmp_path):

@@ -152,8 +152,8 @@ class PlateDetector:
     1. the whole frame at ``size`` pixels (long side);
     2. detail passes for plates too small at that scale: the whole frame again at up to twice that size (when it
        is larger than ``size``), and inside each vehicle the caller passes (from an ``ObjectDetector``),
-       enlarged to ``region_input`` px (at most twice; the plate of a vehicle that fills the window is then
-       about 100 px wide, where the detector starts to find plates reliably); ``detail=False`` skips this step;
+       enlarged to ``region_input`` px (``region_size``: a plate is about a sixth of its vehicle's width, and
+       the detector finds plates reliably from about 120 px wide in its input); ``detail=False`` skips this step;
     3. each plate found is looked at again in a window twice its width, which tightens the box (the reader
        crops from it); ``refine=False`` skips this step.
 
@@ -236,7 +236,8 @@ class PlateDetector:
     def _region_passes(self, image_bgr: np.ndarray, regions: Sequence[Box]) -> list[list[tuple[Box, float]]]:
         """One pass per region (overlapping ones joined; the ``MAX_REGIONS`` largest), at ``region_size``.
         Enlarged, a small vehicle's whole rear can look like a plate to the detector (a white van in the street
-        video, on every frame); a box that covers much of its region, or is taller than wide, is dropped."""
+        video, on every frame); a box that covers much of its region, or is much taller than wide, is dropped
+        (a motorcycle's near-square plate seen at an angle stays)."""
         windows = sorted(_merged_windows(image_bgr.shape[:2], regions), key=_area, reverse=True)[:MAX_REGIONS]
         passes = []
         for window in windows:
@@ -244,12 +245,14 @@ class PlateDetector:
             found = self._pass(image_bgr[y1:y2, x1:x2], (x1, y1),
                                self.region_size(max(x2 - x1, y2 - y1), max(image_bgr.shape[:2])))
             passes.append([(box, score) for box, score in found
-                           if _area(box) <= MAX_REGION_SHARE * _area(window) and box[2] - box[0] >= box[3] - box[1]])
+                           if _area(box) <= MAX_REGION_SHARE * _area(window)
+                           and box[2] - box[0] >= MIN_PLATE_ASPECT * (box[3] - box[1])])
         return passes
 
     def region_size(self, long_side: int, frame_long_side: int) -> int:
         """The input size (long side) at which a region ``long_side`` px long is looked at: ``region_input`` px,
-        enlarged at most ``MAX_REGION_ZOOM`` times, never below the whole-frame pass's resolution. The detector
+        enlarged at most ``MAX_REGION_ZOOM`` times, never below the whole-frame pass's resolution (which may
+        itself enlarge a frame smaller than ``size``). The detector
         finds a plate reliably only from about 120 px wide in its input, and a vehicle's plate is about a sixth of
         its width: at the whole frame's resolution a 720p car's plate is that wide only a few metres from the
         camera (docs/detection.md, "Far plates")."""
@@ -293,6 +296,7 @@ MAX_PLATES = 16  # plates refined per frame (a car park can show many; more is a
 MIN_VEHICLE_PX = 48  # a vehicle narrower than this has an unreadable plate
 MAX_REGIONS = 8  # regions looked at per frame, largest first
 MAX_REGION_SHARE = 0.25  # a plate covers far less of its vehicle's box (about 1/6 of its width)
+MIN_PLATE_ASPECT = 0.8  # width / height: plates are wider than tall (motorcycles' nearly square)
 MAX_REGION_ZOOM = 2.0  # a vehicle's region is enlarged at most this many times (docs/detection.md, "Far plates")
 REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320

@@ -25,10 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sereno.config import load_settings  # noqa: E402
-from sereno.training.detector_like import MIN_IOU, PLATE_WIDTH, SMALL_PLATE_WIDTH, plate_frames  # noqa: E402
+from sereno.training.detector_like import PLATE_WIDTH, SMALL_PLATE_WIDTH, best_match, plate_frames  # noqa: E402
 from sereno.training.train import detector_like_plates  # noqa: E402
 from sereno.vision.detectors import PlateDetector  # noqa: E402
-from sereno.vision.evaluation import iou  # noqa: E402
 from sereno.vision.plate_reader import SURE_READ, PlateReader  # noqa: E402
 
 SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -59,10 +58,9 @@ def main() -> None:
             total += 1
             for size, detector in detectors.items():
                 started = time.process_time()
-                boxes = [d.box for d in detector.detect_in(frame, [vehicle])]
+                best = best_match([d.box for d in detector.detect_in(frame, [vehicle])], plate_box)
                 cpu[size] += time.process_time() - started
-                best = max(boxes, key=lambda b: iou(b, plate_box), default=None)
-                hit = best is not None and iou(best, plate_box) >= MIN_IOU
+                hit = best is not None
                 seen_width = (plate_box[2] - plate_box[0]) * detector.region_size(long_side, max(frame.shape[:2]))
                 by_width[bin_of(seen_width / long_side), hit] += 1
                 if not hit:

@@ -91,12 +91,16 @@ def flat_synthetic_plates(count: int, seed: int, regions: tuple[str, ...]) -> li
     return plates
 
 
+def best_match(boxes, plate_box: tuple[int, int, int, int]):
+    """The box overlapping the plate most, as `sereno eval alpr` picks it; None when it overlaps less than MIN_IOU
+    (a missed plate)."""
+    best = max(boxes, key=lambda box: iou(box, plate_box), default=None)
+    return best if best is not None and iou(best, plate_box) >= MIN_IOU else None
+
+
 def best_detection(frame: np.ndarray, plate_box: tuple[int, int, int, int], detector, vehicles=None):
-    """The detected box overlapping the plate most, as `sereno eval alpr` picks it; None when it overlaps less than
-    MIN_IOU (a missed plate). ``vehicles``: passed on to ``detector.detect``."""
-    detections = [d for d in detector.detect(frame, vehicles=vehicles) if d.label == "plate"]
-    best = max(detections, key=lambda d: iou(d.box, plate_box), default=None)
-    return best.box if best is not None and iou(best.box, plate_box) >= MIN_IOU else None
+    """``best_match`` among the plates ``detector`` finds in ``frame`` (told about ``vehicles``)."""
+    return best_match([d.box for d in detector.detect(frame, vehicles=vehicles) if d.label == "plate"], plate_box)
 
 
 def plate_frames(plates: list[Crop], seed: int, widths: tuple[int, int] = PLATE_WIDTH):

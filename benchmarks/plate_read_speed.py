@@ -1,5 +1,6 @@
 """Plate reading speed on one core: recognition per crop (PlateOCR alone, and the whole reader with format decoding)
-on the held-out US crops, and plate detection + reading per 720p frame of the demo clip. CPU time of this process
+on the held-out US crops, reading per detected box (every crop of ``PlateReader.read``) and plate detection + reading
+per 720p frame of the demo clip. CPU time of this process
 (so other jobs on a shared machine do not count) and wall time; prints figures, asserts nothing.
 
     SERENO_MODELS_DIR=~/.cache/sereno/models taskset -c 0 .venv/bin/python benchmarks/plate_read_speed.py
@@ -64,6 +65,10 @@ def main() -> None:
         frames = [f.to_ndarray(format="bgr24") for i, f in enumerate(container.decode(video=0)) if i % 3 == 0]
     frames = frames[:args.frames]
     height, width = frames[0].shape[:2]
+    boxes = [(frame, d.box) for frame in frames for d in PlateDetector(settings, threads=1).detect(frame)]
+    cpu, wall = timed(boxes, lambda found: reader.read(*found))
+    print(f"reader on a detected box ({len(reader.margins)} crops and the row crop): {cpu:.2f} ms CPU / {wall:.2f} ms "
+          f"wall per box ({len(boxes)} boxes in the demo clip's frames)")
     for precision in ("float", "int8"):  # the installed plate detector (the default), the committed quantized one
         detector = PlateDetector(settings, threads=1, precision=precision)
 

@@ -270,7 +270,15 @@ def row_corners(image_bgr: np.ndarray, box: Box, rows: TextRowDetector) -> np.nd
 def row_crop(image_bgr: np.ndarray, box: Box, rows: TextRowDetector) -> np.ndarray | None:
     """The crop at ``row_corners``, levelled; None when no text is found."""
     corners = row_corners(image_bgr, box, rows)
-    return None if corners is None else upright_crop(image_bgr, corners)
+    if corners is None:
+        return None
+    # Level only the part of the frame around the corners: turning a whole 1280x720 frame costs more than reading.
+    height, width = image_bgr.shape[:2]
+    left, top = max(0, int(corners[:, 0].min()) - 2), max(0, int(corners[:, 1].min()) - 2)
+    right, bottom = min(width, int(corners[:, 0].max()) + 3), min(height, int(corners[:, 1].max()) + 3)
+    if right - left < 4 or bottom - top < 4:
+        return None
+    return upright_crop(image_bgr[top:bottom, left:right], corners - np.array([left, top], dtype=np.float32))
 
 
 class PpocrRecogniser:

@@ -234,6 +234,8 @@ def test_the_row_crop_finds_the_plate_inside_a_loose_box():
         top, bottom = corners[:, 1].min(), corners[:, 1].max()
         at_the_plate += abs(top - y1) <= 0.25 * height and abs(bottom - y2) <= 0.25 * height
     assert at_the_plate >= 36, f"the rows' rectangle lay at the plate for {at_the_plate} of {len(crops)}"
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)  # infrared cameras give grayscale frames
+    assert row_corners(gray, (x1, y1 - height, x2, y2 + height), rows) is not None
     assert row_corners(np.full((200, 400, 3), 128, np.uint8), (50, 50, 350, 150), rows) is None  # no text at all
 
 

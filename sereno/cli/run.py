@@ -7,6 +7,7 @@ gate).
 
 from __future__ import annotations
 
+import signal
 import time
 from datetime import datetime, timezone
 from typing import Optional
@@ -137,6 +138,15 @@ def live_alerts_line(count: int) -> str:
     return f"[bold white on red] {count} UNVERIFIED alerts [/]: see `sereno alerts list`"
 
 
+def _stop_on_sigterm() -> None:
+    """Service managers (systemd, `docker stop`) send SIGTERM, not Ctrl-C: stop the same way, saving the sightings
+    of the open tracks, instead of dying with them."""
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _run_live(cfg: Settings) -> None:
     from sereno.governance import Governance
     from sereno.governance.camera_alarms import CameraAlarmSink
@@ -182,8 +192,9 @@ def run(
                                                                    "(default: the file's creation_time, else its "
                                                                    "modification time)."),
 ) -> None:
-    """Process live cameras, or one file."""
+    """Process live cameras, or one file. Ctrl-C or SIGTERM stops, saving the sightings of the open tracks."""
     cfg = settings(ctx)
+    _stop_on_sigterm()
     if source is None:
         _run_live(cfg)
         return

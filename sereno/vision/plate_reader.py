@@ -231,7 +231,9 @@ class TextRowDetector:
 
     def plate_rows(self, crop_bgr: np.ndarray, min_relative_height: float) -> list[np.ndarray]:
         """Corner points (crop pixels) of the crop's text rows at least ``min_relative_height`` of the tallest, top
-        to bottom (``plate_text_rows``)."""
+        to bottom (``plate_text_rows``). Grayscale crops (infrared cameras) are read as well."""
+        if crop_bgr.ndim == 2:
+            crop_bgr = cv2.cvtColor(crop_bgr, cv2.COLOR_GRAY2BGR)
         height, width = crop_bgr.shape[:2]
         scale = min(self.DET_HEIGHT / height, self.DET_MAX_WIDTH / width)
         resized = cv2.resize(crop_bgr, (max(32, int(width * scale)), max(32, int(height * scale))))

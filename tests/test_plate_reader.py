@@ -157,8 +157,8 @@ def test_rows_rectangle_grows_along_its_own_tilt():
     centre = np.array([200.0, 70.0])
     turn = cv2.getRotationMatrix2D(tuple(centre), -10, 1.0)
     tilted = cv2.transform(quad(100, 50, 300, 90)[None], turn)[0]
-    sides = np.linalg.norm(np.diff(np.vstack([grown(tilted, (0.05, 0.25)), grown(tilted, (0.05, 0.25))[:1]]),
-                                   axis=0), axis=1)
+    corners = grown(tilted, (0.05, 0.25))
+    sides = np.linalg.norm(np.diff(np.vstack([corners, corners[:1]]), axis=0), axis=1)
     assert sorted(np.round(sides).astype(int).tolist()) == [60, 60, 220, 220]  # grown along the text, not the frame
 
 

@@ -252,10 +252,9 @@ class PlateDetector:
     def region_size(self, long_side: int, frame_long_side: int) -> int:
         """The input size (long side) at which a region ``long_side`` px long is looked at: ``region_input`` px,
         enlarged at most ``MAX_REGION_ZOOM`` times, never below the whole-frame pass's resolution (which may
-        itself enlarge a frame smaller than ``size``). The detector
-        finds a plate reliably only from about 120 px wide in its input, and a vehicle's plate is about a sixth of
-        its width: at the whole frame's resolution a 720p car's plate is that wide only a few metres from the
-        camera (docs/detection.md, "Far plates")."""
+        itself enlarge a frame smaller than ``size``). The detector finds a plate reliably only from about 120 px
+        wide in its input, and a vehicle's plate is about a sixth of its width: at the whole frame's resolution a
+        720p car's plate is that wide only a few metres from the camera (docs/detection.md, "Far plates")."""
         wanted = min(self.region_input, MAX_REGION_ZOOM * long_side)
         return max(yolo.STRIDE, round(max(self.size * long_side / frame_long_side, wanted)))
 

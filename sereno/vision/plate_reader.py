@@ -406,10 +406,11 @@ class PlateReader:
         video, where frames are pooled); None reads every crop (a still image has one chance)."""
         self.region = check_region(region)
         self.sure_read = sure_read
-        self.recogniser = make_recogniser(backend, threads or settings.onnx_threads)
+        threads = threads or settings.onnx_threads
+        self.recogniser = make_recogniser(backend, threads)
         ours = self.recogniser.name == PlateOcrRecogniser.name
         self.margins = READ_MARGINS if ours else READ_MARGINS[:1]
-        self.rows = TextRowDetector(threads or settings.onnx_threads) if ours else None
+        self.rows = TextRowDetector(threads) if ours else None
         log.info("plate reader ready", extra={"backend": self.recogniser.name, "region": self.region})
 
     @property

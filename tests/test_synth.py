@@ -10,8 +10,8 @@ import pytest
 
 from sereno.training.datasets import CROP_SETS, augment_real, encode_label, load_crop_set, split_of
 from sereno.training.detector_like import PLATE_WIDTH, extent_of, frame_with_plate
-from sereno.training.synth import (LAYOUTS, LOOSE_MARGIN_Y, READER_MARGIN, fill_pattern, label_of, place_in_scene,
-                                   synth_plate, vehicle_backdrop)
+from sereno.training.synth import (LAYOUTS, LOOSE_MARGIN_Y, READER_MARGIN, fill_pattern, label_of, pick_layout,
+                                   place_in_scene, synth_plate, vehicle_backdrop)
 from sereno.vision.plate_ocr import ALPHABET, SLOTS
 from tests.realdata import shared_file
 
@@ -46,6 +46,20 @@ def test_mexican_layouts_come_first_and_cover_the_known_patterns() -> None:
 
 def test_every_region_is_rendered() -> None:
     assert {layout.region for layout in LAYOUTS} == {"mx", "us", "eu", "br", "ar"}
+
+
+def test_european_countries_share_the_draws_of_about_one_and_a_half_layouts() -> None:
+    # Ten European layouts (German seals, French and Italian right bands, ...) must not crowd out the other regions.
+    rng = np.random.default_rng(0)
+    regions = [pick_layout(rng).region for _ in range(20000)]
+    eu, mx = regions.count("eu"), regions.count("mx")
+    assert {layout.name for layout in LAYOUTS if layout.region == "eu"} >= {"eu-de", "eu-fr", "eu-it", "eu-uk"}
+    assert 0.3 < eu / mx < 0.5  # 1.6 layouts' worth against Mexico's 4
+
+
+def test_german_seals_are_drawn_but_not_labelled() -> None:
+    drawn = fill_pattern("@@ °@ ###", np.random.default_rng(2))
+    assert "°" in drawn and re.fullmatch(r"[A-Z]{3}[0-9]{3}", label_of(drawn))
 
 
 def test_same_seed_same_plate() -> None:

@@ -1,11 +1,13 @@
 """Synthetic licence plates for training the plate recogniser: layouts per region, rendered with Pillow, then made to
 look like camera crops (perspective, blur, night/IR, glare, dirt, JPEG, low resolution, occlusion, crop jitter).
 
-Pattern syntax: ``@`` a letter, ``#`` a digit, ``-`` a drawn dash, ``.`` a drawn dot, ``' '`` a gap, ``/`` the line
-break of a two-line plate. Only ``@`` and ``#`` are plate characters: the label is those, top line first.
+Pattern syntax: ``@`` a letter, ``#`` a digit, ``-`` a drawn dash, ``·`` a drawn dot, ``°`` the two round seals of a
+German plate, ``' '`` a gap, ``/`` the line break of a two-line plate. Only ``@`` and ``#`` are plate characters: the
+label is those, top line first.
 
-Fonts come from Debian packages (fonts-dejavu, fonts-liberation, fonts-urw-base35, fonts-noto-mono) or from a folder
-named by SERENO_FONTS_DIR; layouts pick among the families that are present.
+Fonts come from Debian packages (fonts-dejavu-core, fonts-liberation, fonts-urw-base35, fonts-noto-mono,
+fonts-opendin, fonts-bebas-neue, fonts-roboto-unhinted) or from a folder named by SERENO_FONTS_DIR; layouts pick among
+the families that are present.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ PLATE_FONTS = (
     "NimbusSans-Bold.otf", "LiberationSans-Bold.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono-Bold.ttf",
     "LiberationMono-Bold.ttf", "NimbusMonoPS-Bold.otf", "NotoSansMono-Bold.ttf", "URWGothic-Demi.otf",
     "URWGothic-Book.otf", "NimbusSans-Regular.otf",
+    # Closer to real plate typefaces: DIN 1451 (German and many European plates), condensed gothics (US, Mercosur).
+    "OSP-DIN.ttf", "BebasNeue-Regular.otf", "RobotoCondensed-Bold.ttf", "RobotoCondensed-Regular.ttf",
 )
+DIN_FONTS = ("OSP-DIN.ttf", "NimbusSansNarrow-Bold.otf", "LiberationSansNarrow-Bold.ttf")
 MONO_FONTS = ("DejaVuSansMono-Bold.ttf", "LiberationMono-Bold.ttf", "NotoSansMono-Bold.ttf", "NimbusMonoPS-Bold.otf")
 CAPTION_FONTS = (
     "DejaVuSerif-Bold.ttf", "LiberationSerif-Bold.ttf", "LiberationSerif-Italic.ttf", "NimbusRoman-BoldItalic.otf",
@@ -58,6 +63,9 @@ US_SLOGANS = (
     "Great Faces. Great Places.", "dmv.ca.gov", "First in Flight", "Keystone State", "Lobster", "visitPA.com",
 )
 EU_COUNTRIES = ("D", "F", "E", "I", "NL", "B", "P", "A", "PL", "CZ", "S", "IRL")
+FR_DEPARTMENTS = ("75", "13", "69", "59", "33", "31", "06", "67", "2A", "974")
+FR_LOGO_COLOURS = ((200, 30, 40), (250, 250, 250), (30, 120, 60), (240, 200, 20))  # RGB
+IT_PROVINCES = ("RM", "MI", "TO", "NA", "FI", "BO", "PA", "GE")
 BR_CITIES = ("SP - SAO PAULO", "RJ - RIO DE JANEIRO", "MG - BELO HORIZONTE", "PR - CURITIBA", "RS - PORTO ALEGRE",
              "SC - FLORIANOPOLIS", "BA - SALVADOR", "GO - GOIANIA")
 
@@ -75,6 +83,10 @@ class Layout:
     band: str | None = None  # "eu" (blue band on the left), "mercosur" (blue band on top)
     fonts: tuple[str, ...] = PLATE_FONTS
     scenic: float = 0.0  # probability of a painted background (US state graphics)
+    countries: tuple[str, ...] = EU_COUNTRIES  # country codes printed in an "eu" band
+    band_chance: float = 1.0  # probability that the band is there (UK plates often have none)
+    right_band: str | None = None  # "fr" (region logo, department), "it" (year, province), "pt" (yellow, year)
+    weight: float = 1.0  # how often training draws this layout (pick_layout)
 
     @property
     def two_line(self) -> bool:
@@ -109,9 +121,26 @@ LAYOUTS: tuple[Layout, ...] = (
            US_STATES, US_SLOGANS, scenic=0.5),
     Layout("us-moto", "us", ("##/@@@", "@@/####", "@@@/##", "#@/###"), 1.7, (WHITE, YELLOW, (250, 248, 235)),
            (NAVY, BLACK, RED), US_STATES, ("MOTORCYCLE", "MC") + US_SLOGANS),
-    # Europe: blue country band on the left.
-    Layout("eu", "eu", ("@@-@@-###", "@@-###-@@", "##-@@@-#", "####-@@@", "@@ ###@@", "@-@@-####", "@@## @@@"),
-           4.7, (WHITE, YELLOW), (BLACK,), band="eu"),
+    # Europe: blue country band on the left; per country, what a reader must see past (German seals, the French and
+    # Italian right bands). Together they are drawn about 1.5 times as often as one layout of another region.
+    Layout("eu", "eu", ("@@-@@-###", "##-@@@-#", "@-@@-####", "@@ ###@@"), 4.7, (WHITE, YELLOW), (BLACK,), band="eu",
+           weight=0.25),
+    Layout("eu-de", "eu", ("@ °@@ ####", "@@ °@ ###", "@@@ °@@ ##", "@ °@ ####", "@@ °@@ ###"), 4.7, (WHITE,),
+           (BLACK,), band="eu", fonts=DIN_FONTS, countries=("D",), weight=0.25),
+    Layout("eu-fr", "eu", ("@@-###-@@",), 4.7, (WHITE,), (BLACK,), band="eu", countries=("F",), right_band="fr",
+           weight=0.2),
+    Layout("eu-it", "eu", ("@@ ###@@",), 4.7, (WHITE,), (BLACK,), band="eu", countries=("I",), right_band="it",
+           weight=0.15),
+    Layout("eu-es", "eu", ("#### @@@",), 4.7, (WHITE,), (BLACK,), band="eu", countries=("E",), weight=0.15),
+    Layout("eu-uk", "eu", ("@@## @@@",), 4.7, (WHITE, YELLOW), (BLACK,), band="eu", countries=("UK", "GB"),
+           band_chance=0.4, fonts=DIN_FONTS + PLATE_FONTS[:4], weight=0.2),
+    Layout("eu-nl", "eu", ("##-@@@-#", "#-@@@-##", "@@-###-@", "@-###-@@"), 4.7, (YELLOW,), (BLACK,), band="eu",
+           countries=("NL",), fonts=DIN_FONTS, weight=0.1),
+    Layout("eu-be", "eu", ("#-@@@-###",), 4.7, (WHITE,), (RED,), band="eu", countries=("B",), weight=0.1),
+    Layout("eu-pl", "eu", ("@@ #####", "@@@ ####", "@@ ###@@"), 4.7, (WHITE,), (BLACK,), band="eu",
+           countries=("PL",), weight=0.1),
+    Layout("eu-pt", "eu", ("@@-##-@@", "##-@@-##"), 4.7, (WHITE,), (BLACK,), band="eu", countries=("P",),
+           right_band="pt", weight=0.1),
     # Brazil: old grey plates (city on top) and Mercosur (blue band on top).
     Layout("br-old", "br", ("@@@-####", "@@@·####"), 3.1, (GREY, (200, 200, 195), (150, 40, 35)),
            (BLACK, (240, 240, 240)), BR_CITIES),
@@ -182,7 +211,7 @@ def available_fonts(names: tuple[str, ...]) -> tuple[Path, ...]:
     if not found:
         raise FileNotFoundError(
             f"none of the fonts {', '.join(names[:4])}... found under {', '.join(map(str, font_dirs()))}: "
-            "install fonts-dejavu-core fonts-liberation fonts-urw-base35 or set SERENO_FONTS_DIR")
+            "install fonts-dejavu-core fonts-liberation fonts-urw-base35 (scripts/setup.sh) or set SERENO_FONTS_DIR")
     return found
 
 
@@ -196,7 +225,7 @@ def text_image(text: str, font_path: Path, size: int = 96, spacing: float = 0.0)
     characters (plates space characters wider than type)."""
     font = load_font(font_path, size)
     gap = int(size * spacing)
-    widths = [max(1, int(font.getlength(c))) for c in text]
+    widths = [max(1, int(font.getlength("O" if c == "°" else c))) for c in text]
     width = sum(widths) + gap * max(0, len(text) - 1) + size
     canvas = Image.new("L", (width, int(size * 1.6)), 0)
     draw = ImageDraw.Draw(canvas)
@@ -206,6 +235,11 @@ def text_image(text: str, font_path: Path, size: int = 96, spacing: float = 0.0)
             r = max(2, size // 12)
             cy = int(size * 0.75)
             draw.ellipse((x + char_width // 2 - r, cy - r, x + char_width // 2 + r, cy + r), fill=255)
+        elif char == "°":  # a German plate's two round seals, one above the other: rings round a smaller mark
+            r, cx = size // 5, x + char_width // 2
+            for cy in (size // 2 - r, size // 2 + int(1.5 * r)):
+                draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=255, width=max(2, r // 4))
+                draw.ellipse((cx - r // 3, cy - r // 3, cx + r // 3, cy + r // 3), fill=255)
         else:
             draw.text((x, size // 4), char, font=font, fill=255)
         x += char_width + gap
@@ -288,6 +322,31 @@ def _sticker(plate: np.ndarray, rng: np.random.Generator, fonts: tuple[Path, ...
                 (250, 250, 250) if rng.random() < 0.5 else (10, 10, 10), keep_aspect=True)
 
 
+def _right_band(plate: np.ndarray, band_left: int, kind: str, font: Path, rng: np.random.Generator) -> None:
+    """The band on a plate's right edge and its small print, which is not part of the plate number: a French
+    region logo over the department, an Italian year over the province, a Portuguese yellow band with the year."""
+    height, width = plate.shape[:2]
+    colour = (240, 200, 20) if kind == "pt" else (20, 50, 160)
+    cv2.rectangle(plate, (band_left, 0), (width, height), colour, -1)
+    inner = (band_left + 2, width - 2)
+    if kind == "fr":
+        top = FR_LOGO_COLOURS[rng.integers(len(FR_LOGO_COLOURS))]
+        cv2.rectangle(plate, (inner[0] + 1, int(height * 0.12)), (inner[1] - 1, int(height * 0.5)), top, -1)
+        small = (FR_DEPARTMENTS[rng.integers(len(FR_DEPARTMENTS))],)
+    elif kind == "it":
+        cv2.circle(plate, ((inner[0] + inner[1]) // 2, int(height * 0.3)), (inner[1] - inner[0]) // 3, (240, 200, 20),
+                   -1)
+        small = (IT_PROVINCES[rng.integers(len(IT_PROVINCES))],)
+    else:
+        small = (f"{rng.integers(0, 100):02d}", f"{rng.integers(1, 13):02d}")
+    ink = BLACK if kind == "pt" else WHITE
+    rows = [(0.55, 0.9)] if len(small) == 1 else [(0.15, 0.45), (0.55, 0.85)]
+    for text, (y1, y2) in zip(small, rows):
+        _paste_mask(plate, text_image(text, font), (inner[0], int(height * y1), inner[1], int(height * y2)), ink,
+                    keep_aspect=True)
+
+
+
 def render_plate(layout: Layout, drawn: str, rng: np.random.Generator, height: int = 120) -> np.ndarray:
     """The flat, frontal plate (RGB uint8) with ``drawn`` as its characters and the layout's distracting text."""
     width = int(height * layout.aspect)
@@ -309,17 +368,21 @@ def render_plate(layout: Layout, drawn: str, rng: np.random.Generator, height: i
     font = plate_fonts[rng.integers(len(plate_fonts))]
 
     left, top, right, bottom = int(width * 0.05), int(height * 0.06), int(width * 0.95), int(height * 0.94)
-    if layout.band == "eu":
+    if layout.band == "eu" and rng.random() < layout.band_chance:
         band_right = int(width * rng.uniform(0.08, 0.11))
         cv2.rectangle(plate, (0, 0), (band_right, height), (20, 50, 160), -1)
         for angle in np.linspace(0, 2 * np.pi, 12, endpoint=False):  # ring of stars
             cx = band_right / 2 + np.cos(angle) * band_right * 0.28
             cy = height * 0.3 + np.sin(angle) * band_right * 0.28
             cv2.circle(plate, (int(cx), int(cy)), max(1, height // 40), (240, 200, 20), -1)
-        country = EU_COUNTRIES[rng.integers(len(EU_COUNTRIES))]
+        country = layout.countries[rng.integers(len(layout.countries))]
         _paste_mask(plate, text_image(country, caption_fonts[0]), (2, int(height * 0.6), band_right - 2,
                                                                    int(height * 0.9)), WHITE, keep_aspect=True)
         left = band_right + int(width * 0.02)
+    if layout.right_band:
+        band_left = int(width * rng.uniform(0.89, 0.92))
+        _right_band(plate, band_left, layout.right_band, caption_fonts[0], rng)
+        right = band_left - int(width * 0.02)
     elif layout.band == "mercosur":
         band_bottom = int(height * rng.uniform(0.2, 0.26))
         cv2.rectangle(plate, (0, 0), (width, band_bottom), (20, 60, 170), -1)
@@ -581,7 +644,8 @@ def synth_plate(rng: np.random.Generator, layout: Layout | str | None = None, re
 
 
 def pick_layout(rng: np.random.Generator, region_weights: dict | None = None) -> Layout:
-    weights = np.array([(region_weights or {}).get(layout.region, 1.0) for layout in LAYOUTS], np.float64)
+    weights = np.array([(region_weights or {}).get(layout.region, 1.0) * layout.weight for layout in LAYOUTS],
+                       np.float64)
     if weights.sum() <= 0:
         raise ValueError(f"region weights {region_weights} select no layout")
     return LAYOUTS[rng.choice(len(LAYOUTS), p=weights / weights.sum())]

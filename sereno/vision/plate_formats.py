@@ -119,6 +119,11 @@ FORMATS: dict[str, list[PlateFormat]] = {
         PlateFormat("eu", "@@@##@@", 0.03, "PL (three-letter district, mixed)"),
         PlateFormat("eu", "##@@@#", 0.02, "NL sidecode"),
         PlateFormat("eu", "#@@@##", 0.02, "NL sidecode"),
+        PlateFormat("eu", "@@###@", 0.01, "NL sidecode"),
+        PlateFormat("eu", "@###@@", 0.01, "NL sidecode"),
+        PlateFormat("eu", "#@@@###", 0.03, "BE"),
+        PlateFormat("eu", "@@##@@", 0.02, "PT (2020)"),
+        PlateFormat("eu", "##@@##", 0.01, "PT (2005)"),
         *_de_formats(),
     ],
     "br": [

@@ -192,7 +192,8 @@ def test_a_box_that_clips_the_plate_is_read_through_wider_crops(reader_settings)
     """Detectors clip a plate's first or last character: the reader also reads wider and narrower crops of the box
     and keeps the reading that best fits a plate format. Real held-out US crops in a frame (their own edges
     replicated around them), boxed 14% of the crop's width inside it on one side, alternately left and right
-    (measured: 47 of 60 read exactly, 32 through the main crop alone)."""
+    (measured: 46 of 60 read exactly, 40 through the main crop alone; the model before 2026-12-05's averaged one read
+    47 and 32: it reads clipped plates better by itself, and the other crops still add)."""
     if not plate_ocr_available():
         pytest.skip("multi-crop reading is for our PlateOCR model, which is not committed here")
     from sereno.training.datasets import load_crop_set
@@ -210,7 +211,7 @@ def test_a_box_that_clips_the_plate_is_read_through_wider_crops(reader_settings)
         box = (w + (cut if i % 2 == 0 else 0), h, 2 * w - (0 if i % 2 == 0 else cut), 2 * h)
         multi += getattr(reader.read(frame, box), "text", None) == crop.text
         single += getattr(main_crop_only.read(frame, box), "text", None) == crop.text
-    assert multi >= single + 8, f"several crops read {multi}, the main crop alone {single} of {len(crops)}"
+    assert multi >= single + 4, f"several crops read {multi}, the main crop alone {single} of {len(crops)}"
 
 
 def test_the_row_crop_finds_the_plate_inside_a_loose_box():

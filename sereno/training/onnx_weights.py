@@ -5,6 +5,9 @@ convolution. ``load_onnx_weights`` puts them back into a ``PlateCTCNet`` with th
 folded bias (the network then computes exactly what the ONNX file does), and ``calibrate_batchnorm`` gives each
 BatchNorm the statistics of a real batch with a scale and shift that undo them, so that training (which normalises
 with batch statistics) starts from the same function instead of from a jolt.
+
+``average_onnx`` averages the weights of several exported fine-tunes of one model (a "model soup", Wortsman et al.
+2022): the average usually keeps what each fine-tune learned while forgetting less of the model they started from.
 """
 
 from __future__ import annotations
@@ -73,3 +76,29 @@ def calibrate_batchnorm(net: nn.Module, batch: torch.Tensor) -> None:
     for hook in hooks:
         hook.remove()
     net.train(was_training)
+
+
+def average_onnx(paths: list[Path], out: Path) -> None:
+    """Write the uniform average of the float weights of ``paths`` (ONNX files with the same graph) to ``out``."""
+    import onnx
+    from onnx import numpy_helper
+
+    if len(paths) < 2:
+        raise ValueError("averaging needs at least two model files")
+    models = [onnx.load(str(p)) for p in paths]
+    first = models[0]
+    tensors = [{t.name: numpy_helper.to_array(t) for t in m.graph.initializer} for m in models]
+    for path, model, weights in zip(paths[1:], models[1:], tensors[1:]):
+        same = [(n.op_type, list(n.input)) for n in model.graph.node] == [(n.op_type, list(n.input))
+                                                                          for n in first.graph.node]
+        if not same or weights.keys() != tensors[0].keys() or any(
+                weights[k].shape != v.shape for k, v in tensors[0].items()):
+            raise ValueError(f"{path} is not the same network as {paths[0]}: only fine-tunes of one model average")
+    for i, initializer in enumerate(first.graph.initializer):
+        values = [w[initializer.name] for w in tensors]
+        if values[0].dtype.kind == "f":
+            mean = np.mean(np.stack(values).astype(np.float64), axis=0).astype(values[0].dtype)
+            first.graph.initializer[i].CopyFrom(numpy_helper.from_array(mean, initializer.name))
+        elif any(not np.array_equal(values[0], v) for v in values[1:]):
+            raise ValueError(f"{initializer.name} differs between the models and cannot be averaged")
+    onnx.save(first, str(out))

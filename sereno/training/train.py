@@ -73,6 +73,7 @@ def ms_per_crop(model_path: Path, crops: list[Crop], repeats: int = 3) -> float:
 def validation_sets(data: Path, synth_count: int) -> dict[str, list[Crop]]:
     sets = {name: load_crop_set(data, name, "val") for name in CROP_SETS}
     sets["mx-synth"] = synthetic_validation(synth_count, SYNTH_VALIDATION_SEED, "mx")
+    sets["eu-synth"] = synthetic_validation(synth_count, SYNTH_VALIDATION_SEED, "eu")
     return sets
 
 
@@ -248,10 +249,25 @@ def write_card_metadata(path: Path, args: argparse.Namespace, training: dict, me
                 if k not in ("out", "data", "checkpoint", "fonts", "evaluate_only", "init")}
     if args.init:  # fine-tuned: which weights it started from
         settings["init"] = f"{args.init.name} sha256 {hashlib.sha256(args.init.read_bytes()).hexdigest()}"
+    _write_card(path, {"training": {**settings, **training}}, metrics)
+
+
+def _write_card(path: Path, provenance: dict, metrics: dict) -> None:
+    """The model card's metadata beside the model file: the input contract, how it was made, its figures."""
     meta = {"alphabet": ALPHABET, "slots": SLOTS, "input": [1, INPUT_HEIGHT, INPUT_WIDTH], "input_range": "0..1 gray",
-            "training": {**settings, **training}, "validation": metrics,
+            **provenance, "validation": metrics,
             "split": "sha256(plate)[:4] % 100 < 20 -> validation (sereno.training.datasets.split_of)"}
     path.write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def write_average_metadata(path: Path, members: list[Path], metrics: dict) -> None:
+    """The averaged model's card metadata: each member's file, SHA-256 and own metadata (how it was trained)."""
+    def member(file: Path) -> dict:
+        beside = file.with_suffix(".json")
+        return {"file": file.name, "sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+                **({"metadata": json.loads(beside.read_text())} if beside.exists() else {})}
+
+    _write_card(path, {"average_of": [member(m) for m in members]}, metrics)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -282,7 +298,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", type=Path, default=None, help="also save the torch weights here")
     parser.add_argument("--init", type=Path, default=None,
                         help="start from these weights (fine-tuning): a torch state dict, or an exported .onnx file")
-    parser.add_argument("--synth-val", type=int, default=1000, help="synthetic Mexican validation plates")
+    parser.add_argument("--synth-val", type=int, default=1000,
+                        help="synthetic validation plates per region (Mexican, European)")
+    parser.add_argument("--average", type=Path, nargs="+", default=None, metavar="ONNX",
+                        help="instead of training, write the average of these exported models (fine-tunes of one "
+                             "model, same architecture) to --out and evaluate it")
     parser.add_argument("--evaluate-only", action="store_true", help="only print the figures of --out")
     parser.add_argument("--detector-like", action="store_true",
                         help="also score crops cut from the real plate detector's boxes (needs `sereno models "
@@ -304,6 +324,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: no model at {args.out}: train one first", file=sys.stderr)
             return 2
         evaluate(args.out, args.data, args.synth_val, args.detector_like)
+        return 0
+    if args.average:
+        from sereno.training.onnx_weights import average_onnx  # imports torch: only when asked
+
+        missing = [str(m) for m in args.average if not m.is_file()]
+        if missing:
+            print(f"error: no model file at {', '.join(missing)}", file=sys.stderr)
+            return 2
+        try:
+            average_onnx(args.average, args.out)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        metrics = evaluate(args.out, args.data, args.synth_val, args.detector_like)
+        write_average_metadata(args.out.with_suffix(".json"), args.average, metrics)
+        print(json.dumps(metrics))
         return 0
     training = train(args)
     metrics = evaluate(args.out, args.data, args.synth_val, args.detector_like)

@@ -122,7 +122,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("us-moto", "us", ("##/@@@", "@@/####", "@@@/##", "#@/###"), 1.7, (WHITE, YELLOW, (250, 248, 235)),
            (NAVY, BLACK, RED), US_STATES, ("MOTORCYCLE", "MC") + US_SLOGANS),
     # Europe: blue country band on the left; per country, what a reader must see past (German seals, the French and
-    # Italian right bands). Together they are drawn about 1.5 times as often as one layout of another region.
+    # Italian right bands). Together they are drawn about 1.6 times as often as one layout of another region.
     Layout("eu", "eu", ("@@-@@-###", "##-@@@-#", "@-@@-####", "@@ ###@@"), 4.7, (WHITE, YELLOW), (BLACK,), band="eu",
            weight=0.25),
     Layout("eu-de", "eu", ("@ °@@ ####", "@@ °@ ###", "@@@ °@@ ##", "@ °@ ####", "@@ °@@ ###"), 4.7, (WHITE,),
@@ -346,7 +346,6 @@ def _right_band(plate: np.ndarray, band_left: int, kind: str, font: Path, rng: n
                     keep_aspect=True)
 
 
-
 def render_plate(layout: Layout, drawn: str, rng: np.random.Generator, height: int = 120) -> np.ndarray:
     """The flat, frontal plate (RGB uint8) with ``drawn`` as its characters and the layout's distracting text."""
     width = int(height * layout.aspect)
@@ -379,10 +378,6 @@ def render_plate(layout: Layout, drawn: str, rng: np.random.Generator, height: i
         _paste_mask(plate, text_image(country, caption_fonts[0]), (2, int(height * 0.6), band_right - 2,
                                                                    int(height * 0.9)), WHITE, keep_aspect=True)
         left = band_right + int(width * 0.02)
-    if layout.right_band:
-        band_left = int(width * rng.uniform(0.89, 0.92))
-        _right_band(plate, band_left, layout.right_band, caption_fonts[0], rng)
-        right = band_left - int(width * 0.02)
     elif layout.band == "mercosur":
         band_bottom = int(height * rng.uniform(0.2, 0.26))
         cv2.rectangle(plate, (0, 0), (width, band_bottom), (20, 60, 170), -1)
@@ -397,6 +392,10 @@ def render_plate(layout: Layout, drawn: str, rng: np.random.Generator, height: i
                     (int(width * 0.15), top, int(width * 0.85), top + header_h), _colour_jitter(ink, rng, 60),
                     keep_aspect=True)
         top += header_h + int(height * 0.03)
+    if layout.right_band:
+        band_left = int(width * rng.uniform(0.89, 0.92))
+        _right_band(plate, band_left, layout.right_band, caption_fonts[0], rng)
+        right = band_left - int(width * 0.02)
     if layout.footers and rng.random() < 0.8:
         footer = layout.footers[rng.integers(len(layout.footers))]
         footer_h = int(height * rng.uniform(0.1, 0.17))

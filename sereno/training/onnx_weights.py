@@ -88,11 +88,12 @@ def average_onnx(paths: list[Path], out: Path) -> None:
     models = [onnx.load(str(p)) for p in paths]
     first = models[0]
     tensors = [{t.name: numpy_helper.to_array(t) for t in m.graph.initializer} for m in models]
+
+    def network(model, weights) -> tuple:  # what must match: the operations, their inputs, the weights' shapes
+        return ([(n.op_type, list(n.input)) for n in model.graph.node], {k: v.shape for k, v in weights.items()})
+
     for path, model, weights in zip(paths[1:], models[1:], tensors[1:]):
-        same = [(n.op_type, list(n.input)) for n in model.graph.node] == [(n.op_type, list(n.input))
-                                                                          for n in first.graph.node]
-        if not same or weights.keys() != tensors[0].keys() or any(
-                weights[k].shape != v.shape for k, v in tensors[0].items()):
+        if network(model, weights) != network(first, tensors[0]):
             raise ValueError(f"{path} is not the same network as {paths[0]}: only fine-tunes of one model average")
     for i, initializer in enumerate(first.graph.initializer):
         values = [w[initializer.name] for w in tensors]

@@ -130,6 +130,7 @@ def test_training_command_fine_tunes_from_the_committed_model_and_exports(tmp_pa
     meta = json.loads(out.with_suffix(".json").read_text())
     # a fine-tune skips the clean warm-up of a training from scratch
     assert meta["training"]["steps"] == 2 and meta["training"]["loose_fraction"] > 0
+    assert "us-small" in meta["validation"]["sets"]
     assert meta["validation"]["sets"]["us"]["exact"] >= EXACT_FLOORS["us"]
     assert exact_rate(PlateOCR(out, threads=1), load_crop_set(alpr, "us", "val")) >= EXACT_FLOORS["us"]
 
@@ -179,3 +180,25 @@ def test_training_from_scratch_warms_up_on_clean_plates_then_trains_on_the_mix(t
     assert onnx_columns(out) == 20
     crop = load_crop_set(alpr, "us", "val")[0].image
     assert PlateOCR(out, threads=1).char_probs(crop).shape == (SLOTS, len(ALPHABET))
+
+
+def test_a_wider_network_trains_exports_and_is_fine_tuned_at_its_own_width(tmp_path) -> None:
+    """``--width`` (a larger recogniser for a longer training): the export is read by the runtime, and a fine-tune
+    from that ONNX file rebuilds the wider network without being told (toy size: shapes and schedule only)."""
+    pytest.importorskip("torch")
+    from sereno.training.model import PlateCTCNet
+    from sereno.training.train import main
+
+    alpr = shared_file("alpr/us-crops").parent
+    wide, tuned = tmp_path / "wide.onnx", tmp_path / "tuned.onnx"
+    common = ["--bank", "32", "--rounds", "1", "--epochs", "1", "--batch", "32", "--workers", "1", "--threads", "1",
+              "--synth-val", "4", "--data", str(alpr)]
+    assert main(["--width", "1.5", "--warmup", "0", *common, "--out", str(wide)]) == 0
+    assert main(["--init", str(wide), "--lr", "1e-8", *common, "--out", str(tuned)]) == 0
+    for path in (wide, tuned):
+        assert json.loads(path.with_suffix(".json").read_text())["training"]["width"] == 1.5
+        crop = load_crop_set(alpr, "us", "val")[0].image
+        assert PlateOCR(path, threads=1).char_probs(crop).shape == (SLOTS, len(ALPHABET))
+    parameters = sum(p.numel() for p in PlateCTCNet(width=1.5).parameters())
+    assert parameters > 2 * sum(p.numel() for p in PlateCTCNet().parameters())
+    assert tuned.stat().st_size > 0.95 * 4 * parameters  # float32 weights of the wide network

@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from sereno.training.datasets import CROP_SETS, augment_real, encode_label, load_crop_set, split_of
+from sereno.training.datasets import (CROP_SETS, SMALL_VIEW_WIDTH, augment_real, encode_label, load_crop_set,
+                                      small_view, split_of)
 from sereno.training.detector_like import PLATE_WIDTH, extent_of, frame_with_plate
 from sereno.training.synth import (LAYOUTS, LOOSE_MARGIN_Y, READER_MARGIN, fill_pattern, label_of, pick_layout,
                                    place_in_scene, synth_plate, vehicle_backdrop)
@@ -129,6 +130,15 @@ def test_loose_synthetic_and_real_samples_render() -> None:
     assert plate.image_bgr.ndim == 3 and plate.image_bgr.shape[0] >= 20
     real = np.full((40, 100, 3), 200, np.uint8)
     assert augment_real(real, rng, loose=True).shape[0] > 40 * 0.9
+
+
+def test_small_view_of_held_out_crops_is_repeatable_small_and_compressed() -> None:
+    crops = load_crop_set(shared_file("alpr/us-crops").parent, "us", "val")[:20]
+    first, again = small_view(crops, 7), small_view(crops, 7)
+    assert [c.text for c in first] == [c.text for c in crops]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(first, again))
+    assert all(SMALL_VIEW_WIDTH[0] <= c.image.shape[1] <= SMALL_VIEW_WIDTH[1] for c in first)
+    assert any(not np.array_equal(a.image, b.image) for a, b in zip(first, small_view(crops, 8)))
 
 
 def test_detector_box_extent_is_measured_against_the_plate() -> None:

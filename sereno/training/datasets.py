@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 CROP_SETS = ("us", "br", "ar")
 VALIDATION_PERCENT = 20
 MIN_LABEL_LENGTH = 2  # a few us-crops sample plates are labelled "0" for "0000": unusable as labels
+# The held-out crops as a far car or a parking-lot CCTV camera records them, for validation: plate width in pixels,
+# blur sigma, JPEG quality (docs/plate-ocr.md, "Small, compressed plates").
+SMALL_VIEW_WIDTH = (55, 100)
+SMALL_VIEW_BLUR = (0.6, 1.2)
+SMALL_VIEW_JPEG = (30, 60)
+SMALL_VIEW_SEED = 7
 
 
 @dataclass(frozen=True)
@@ -94,11 +100,32 @@ def jitter_crop(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return warped[max(0, top):bottom, max(0, left):right]
 
 
+def shrink_to_width(image: np.ndarray, width: int) -> np.ndarray:
+    """``image`` scaled (area interpolation) to ``width`` pixels wide, aspect kept; never enlarged."""
+    h, w = image.shape[:2]
+    if w <= width:
+        return image
+    return cv2.resize(image, (width, max(4, round(h * width / w))), interpolation=cv2.INTER_AREA)
+
+
 def augment_real(image: np.ndarray, rng: np.random.Generator, loose: bool = False) -> np.ndarray:
     """A real crop with camera effects; ``loose``: put on a synthetic car and cropped as the plate detector's box
     plus the reader's margin would crop it."""
     framed = place_in_scene(image, rng, tilt=0.5, loose=True) if loose else jitter_crop(image, rng)
     return degrade(framed, rng, strength=0.8)
+
+
+def small_view(crops: list[Crop], seed: int) -> list[Crop]:
+    """The crops as a far or low-grade camera records them (validation): shrunk to ``SMALL_VIEW_WIDTH`` pixels
+    wide, blurred and JPEG-compressed at that size; the same seed gives the same images."""
+    rng = np.random.default_rng(seed)
+    viewed = []
+    for crop in crops:
+        small = shrink_to_width(crop.image, int(rng.uniform(*SMALL_VIEW_WIDTH)))
+        small = cv2.GaussianBlur(small, (0, 0), rng.uniform(*SMALL_VIEW_BLUR))
+        _, encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, int(rng.uniform(*SMALL_VIEW_JPEG))])
+        viewed.append(Crop(cv2.imdecode(encoded, cv2.IMREAD_COLOR), crop.text, crop.source))
+    return viewed
 
 
 def synthetic_validation(count: int, seed: int, region: str = "mx") -> list[Crop]:

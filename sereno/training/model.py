@@ -27,6 +27,11 @@ def conv(in_channels: int, out_channels: int, stride: int = 1) -> nn.Sequential:
     )
 
 
+def channels(base: int, width: float) -> int:
+    """``base`` channels scaled by ``width``, rounded to a multiple of 8 (what CPU kernels vectorise best)."""
+    return max(8, int(round(base * width / 8)) * 8)
+
+
 class PlateOCRNet(nn.Module):
     def __init__(self, slots: int = SLOTS, classes: int = len(ALPHABET), dropout: float = 0.2) -> None:
         super().__init__()
@@ -58,25 +63,28 @@ class PlateCTCNet(nn.Module):
     row first, so two-line plates need no special case. Output logits (batch, 2 x columns, classes); the pad symbol
     is the blank. ``columns`` is 40 or 20 (each column then covers 8 input pixels, under half a character)."""
 
-    def __init__(self, classes: int = len(ALPHABET), columns: int = 20) -> None:
+    def __init__(self, classes: int = len(ALPHABET), columns: int = 20, width: float = 1.0) -> None:
         if columns not in (20, 40):
             raise ValueError(f"columns must be 20 or 40, got {columns}")
+        if not 0.5 <= width <= 4:
+            raise ValueError(f"width must be between 0.5 and 4, got {width}")
         super().__init__()
+        c32, c64, c96, c128 = (channels(n, width) for n in (32, 64, 96, 128))
         self.features = nn.Sequential(
-            conv(1, 32, stride=2),  # 32 x 80
-            conv(32, 32),
+            conv(1, c32, stride=2),  # 32 x 80
+            conv(c32, c32),
             nn.MaxPool2d(2),  # 16 x 40
-            conv(32, 64),
-            conv(64, 96),
+            conv(c32, c64),
+            conv(c64, c96),
             nn.MaxPool2d((2, 1)),  # 8 x 40
-            conv(96, 128),
+            conv(c96, c128),
             nn.MaxPool2d((2, 1)),  # 4 x 40
-            conv(128, 128),
+            conv(c128, c128),
             nn.MaxPool2d((2, 40 // columns)),  # 2 x columns
-            nn.Conv2d(128, 128, (1, 5), padding=(0, 2)),
+            nn.Conv2d(c128, c128, (1, 5), padding=(0, 2)),
             nn.ReLU(inplace=True),
             nn.Dropout(0.1),
-            nn.Conv2d(128, classes, 1),
+            nn.Conv2d(c128, classes, 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -85,11 +93,11 @@ class PlateCTCNet(nn.Module):
         return logits.flatten(2).transpose(1, 2)  # (batch, 2 x columns, classes): top row, then bottom row
 
 
-def make_net(head: str, columns: int = 20) -> nn.Module:
+def make_net(head: str, columns: int = 20, width: float = 1.0) -> nn.Module:
     if head == "slots":
         return PlateOCRNet()
     if head == "ctc":
-        return PlateCTCNet(columns=columns)
+        return PlateCTCNet(columns=columns, width=width)
     raise ValueError(f"unknown recogniser head {head!r}: use slots or ctc")
 
 

@@ -29,6 +29,12 @@ def _onnx_convolutions(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(tensors[node.input[1]], tensors[node.input[2]]) for node in convs]
 
 
+def onnx_width(path: Path) -> float:
+    """The channel width of an exported ``PlateCTCNet`` (its first convolution has 32 x width filters), so that
+    fine-tuning builds the same network."""
+    return _onnx_convolutions(path)[0][0].shape[0] / 32
+
+
 def load_onnx_weights(net: nn.Module, path: Path) -> None:
     """Copy the convolutions of an exported ``WithSoftmax(net)`` ONNX file into ``net`` (same architecture)."""
     folded = _onnx_convolutions(path)

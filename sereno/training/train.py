@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sereno.training.datasets import CROP_SETS, Crop, load_crop_set, render_bank, synthetic_validation
+from sereno.training.datasets import (CROP_SETS, SMALL_VIEW_SEED, Crop, load_crop_set, render_bank, small_view,
+                                      synthetic_validation)
 from sereno.vision.evaluation import char_accuracy
 from sereno.vision.plate_ocr import (ALPHABET, CTC_OUTPUT, DEFAULT_MODEL, INPUT_HEIGHT, INPUT_WIDTH, SLOTS,
                                      SLOTS_OUTPUT, PlateOCR, decode_slots)
@@ -72,6 +73,7 @@ def ms_per_crop(model_path: Path, crops: list[Crop], repeats: int = 3) -> float:
 
 def validation_sets(data: Path, synth_count: int) -> dict[str, list[Crop]]:
     sets = {name: load_crop_set(data, name, "val") for name in CROP_SETS}
+    sets |= {f"{name}-small": small_view(sets[name], SMALL_VIEW_SEED) for name in CROP_SETS}
     sets["mx-synth"] = synthetic_validation(synth_count, SYNTH_VALIDATION_SEED, "mx")
     sets["eu-synth"] = synthetic_validation(synth_count, SYNTH_VALIDATION_SEED, "eu")
     return sets
@@ -151,7 +153,7 @@ def train(args: argparse.Namespace) -> dict:
     from torch import nn
 
     from sereno.training.model import make_net
-    from sereno.training.onnx_weights import calibrate_batchnorm, load_onnx_weights
+    from sereno.training.onnx_weights import calibrate_batchnorm, load_onnx_weights, onnx_width
 
     torch.manual_seed(args.seed)
     device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -160,6 +162,7 @@ def train(args: argparse.Namespace) -> dict:
     real = [crop for name in CROP_SETS for crop in load_crop_set(args.data, name, "train")]
     from_onnx = args.init is not None and args.init.suffix == ".onnx"
     columns = onnx_columns(args.init) if from_onnx and args.head == "ctc" else args.columns
+    width = onnx_width(args.init) if from_onnx and args.head == "ctc" else args.width
     warmup = args.warmup if args.init is None else 0  # a fine-tune has nothing to warm up
     total_steps = (args.warmup_epochs * -(-warmup // args.batch)
                    + args.rounds * args.epochs * -(-args.bank // args.batch))
@@ -167,7 +170,7 @@ def train(args: argparse.Namespace) -> dict:
           f"synthetic plates x {args.warmup_epochs} epochs, then {args.rounds} round(s) of {args.bank} rendered "
           f"samples x {args.epochs} epochs; batch {args.batch}; {total_steps} steps; {args.workers} rendering "
           "processes", flush=True)
-    net = make_net(args.head, columns)
+    net = make_net(args.head, columns, width)
     if from_onnx:
         load_onnx_weights(net, args.init)
     elif args.init:
@@ -227,7 +230,7 @@ def train(args: argparse.Namespace) -> dict:
     if args.checkpoint:
         torch.save(net.state_dict(), args.checkpoint)
     return {"training_seconds": round(training_seconds, 1), "rendering_seconds": round(render_seconds, 1),
-            "steps": total_steps, "columns": columns, "device": str(device),
+            "steps": total_steps, "columns": columns, "width": width, "device": str(device),
             "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
             "torch": torch.__version__}
 
@@ -281,6 +284,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="fixed character slots, or a CTC sequence (both give per-slot probabilities at run time)")
     parser.add_argument("--columns", type=int, choices=(20, 40), default=20,
                         help="CTC columns per row (a fine-tune from an .onnx file keeps that file's)")
+    parser.add_argument("--width", type=float, default=1.0,
+                        help="CTC network channels, times the committed model's (1.5: 0.96 M parameters, about twice "
+                             "the recognition time; a fine-tune from an .onnx file keeps that file's)")
     parser.add_argument("--warmup", type=int, default=8000,
                         help="clean synthetic plates trained on first, from scratch only (0: none)")
     parser.add_argument("--warmup-epochs", type=int, default=4)

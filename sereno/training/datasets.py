@@ -28,7 +28,7 @@ CROP_SETS = ("us", "br", "ar")
 VALIDATION_PERCENT = 20
 MIN_LABEL_LENGTH = 2  # a few us-crops sample plates are labelled "0" for "0000": unusable as labels
 # The held-out crops as a far car or a parking-lot CCTV camera records them, for validation: plate width in pixels,
-# blur sigma, JPEG quality (docs/plate-ocr.md, "Small, compressed plates").
+# blur sigma, JPEG quality (docs/accuracy.md, "Where the end-to-end misses come from").
 SMALL_VIEW_WIDTH = (55, 100)
 SMALL_VIEW_BLUR = (0.6, 1.2)
 SMALL_VIEW_JPEG = (30, 60)

@@ -202,3 +202,58 @@ def test_a_wider_network_trains_exports_and_is_fine_tuned_at_its_own_width(tmp_p
     parameters = sum(p.numel() for p in PlateCTCNet(width=1.5).parameters())
     assert parameters > 2 * sum(p.numel() for p in PlateCTCNet().parameters())
     assert tuned.stat().st_size > 0.95 * 4 * parameters  # float32 weights of the wide network
+
+
+def test_widening_the_committed_network_keeps_what_it_computes() -> None:
+    """Net2Wider (sereno/training/widen.py): the committed model grown to width 1.5 computes what it computed, in
+    evaluation and in training mode, yet the copies of a channel are not exact copies (else they could never learn
+    different things)."""
+    torch = pytest.importorskip("torch")
+    from sereno.training.model import PlateCTCNet, WithSoftmax
+    from sereno.training.onnx_weights import calibrate_batchnorm, load_onnx_weights
+    from sereno.training.train import onnx_columns
+    from sereno.training.widen import widen
+    from sereno.vision.onnx import make_session
+    from sereno.vision.plate_ocr import DEFAULT_MODEL
+
+    if not DEFAULT_MODEL.exists():
+        pytest.skip("plate OCR model not committed")
+    x = torch.rand(8, 1, 64, 160, generator=torch.Generator().manual_seed(0))
+    expected = make_session(DEFAULT_MODEL, 1).run(None, {"image": x.numpy()})[0]
+    narrow = PlateCTCNet(columns=onnx_columns(DEFAULT_MODEL))
+    load_onnx_weights(narrow, DEFAULT_MODEL)
+    wide = PlateCTCNet(columns=onnx_columns(DEFAULT_MODEL), width=1.5)
+    widen(narrow, wide, seed=0)
+    calibrate_batchnorm(wide, x)
+    for module in wide.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    for mode in (False, True):
+        wide.train(mode)
+        assert np.abs(WithSoftmax(wide)(x).detach().numpy() - expected).max() < 1e-4
+    reads = [m for m in wide.modules() if isinstance(m, torch.nn.Conv2d)][1].weight  # (48, 48 inputs, 3, 3)
+    # with even shares a copy and its original would be read with the same weights
+    assert not any(torch.allclose(reads[:, a], reads[:, b]) for a in range(48) for b in range(a + 1, 48))
+
+
+def test_a_fine_tune_widens_the_committed_model_when_asked_and_refuses_to_narrow_it(tmp_path, capsys) -> None:
+    """``--init plate_ocr.onnx --width 1.5``: the fine-tune starts from the widened copy, so with a negligible
+    learning rate it still reads the held-out US crops like the committed model; a narrower width is refused."""
+    pytest.importorskip("torch")
+    from sereno.training.train import main
+    from sereno.training.onnx_weights import onnx_width
+    from sereno.vision.plate_ocr import DEFAULT_MODEL
+
+    if not DEFAULT_MODEL.exists():
+        pytest.skip("plate OCR model not committed")
+    alpr = shared_file("alpr/us-crops").parent
+    out = tmp_path / "wide.onnx"
+    common = ["--init", str(DEFAULT_MODEL), "--bank", "32", "--rounds", "1", "--epochs", "1", "--batch", "32",
+              "--lr", "1e-8", "--workers", "1", "--threads", "1", "--synth-val", "4", "--data", str(alpr)]
+    assert main([*common, "--width", "1.5", "--out", str(out)]) == 0
+    assert onnx_width(out) == 1.5
+    assert json.loads(out.with_suffix(".json").read_text())["training"]["width"] == 1.5
+    assert exact_rate(PlateOCR(out, threads=1), load_crop_set(alpr, "us", "val")) >= EXACT_FLOORS["us"]
+    narrowed = tmp_path / "narrow.onnx"
+    assert main([*common, "--width", "0.75", "--out", str(narrowed)]) == 2
+    assert "only be widened" in capsys.readouterr().err and not narrowed.exists()

@@ -3,10 +3,10 @@
 - ``PlateCTCNet`` (default, ``--head ctc``; the committed model has 40 columns): the feature map is cut into a top and
   a bottom row of 20 columns (``columns``), read as one CTC sequence (top row first), so two-line plates need no
   special case. ~0.43 M parameters at ``width`` 1 (the committed model); ``width`` scales every convolution's
-  channels (1.5: 0.96 M, about twice the time per crop; docs/plate-ocr.md, "A wider network"). It trained far faster
-  than the fixed-slot head here (same data, same budget: see docs/plate-ocr.md). With 20 columns rather than 40,
-  training from scratch leaves CTC's all-blank phase sooner (on clean plates: after ~300 steps, against none within
-  450; docs/plate-ocr.md).
+  channels (1.5: 0.96 M, about twice the time per crop; docs/plate-ocr.md, "A wider network"; ``widen`` grows a
+  trained one). It trained far faster than the fixed-slot head here (same data, same budget: see docs/plate-ocr.md).
+  With 20 columns rather than 40, training from scratch leaves CTC's all-blank phase sooner (on clean plates: after
+  ~300 steps, against none within 450; docs/plate-ocr.md).
 - ``PlateOCRNet`` (``--head slots``): one classifier per character slot over the flattened feature map, as
   fast-plate-ocr does. ~1.3 M parameters.
 

@@ -162,7 +162,11 @@ def train(args: argparse.Namespace) -> dict:
     real = [crop for name in CROP_SETS for crop in load_crop_set(args.data, name, "train")]
     from_onnx = args.init is not None and args.init.suffix == ".onnx"
     columns = onnx_columns(args.init) if from_onnx and args.head == "ctc" else args.columns
-    width = onnx_width(args.init) if from_onnx and args.head == "ctc" else args.width
+    file_width = onnx_width(args.init) if from_onnx and args.head == "ctc" else None
+    width = args.width or file_width or 1.0
+    if file_width is not None and width < file_width:
+        raise ValueError(f"--width {width:g} is narrower than {args.init}'s {file_width:g}: a trained network can "
+                         "only be widened; leave --width out to keep its width")
     warmup = args.warmup if args.init is None else 0  # a fine-tune has nothing to warm up
     total_steps = (args.warmup_epochs * -(-warmup // args.batch)
                    + args.rounds * args.epochs * -(-args.bank // args.batch))
@@ -171,7 +175,13 @@ def train(args: argparse.Namespace) -> dict:
           f"samples x {args.epochs} epochs; batch {args.batch}; {total_steps} steps; {args.workers} rendering "
           "processes", flush=True)
     net = make_net(args.head, columns, width)
-    if from_onnx:
+    if from_onnx and file_width not in (None, width):  # grow the file's network to --width, same function
+        from sereno.training.widen import widen
+
+        narrow = make_net(args.head, columns, file_width)
+        load_onnx_weights(narrow, args.init)
+        widen(narrow, net)  # the same copies whatever --seed: fine-tunes of one widened model can be averaged
+    elif from_onnx:
         load_onnx_weights(net, args.init)
     elif args.init:
         net.load_state_dict(torch.load(args.init, map_location="cpu"))
@@ -284,9 +294,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="fixed character slots, or a CTC sequence (both give per-slot probabilities at run time)")
     parser.add_argument("--columns", type=int, choices=(20, 40), default=20,
                         help="CTC columns per row (a fine-tune from an .onnx file keeps that file's)")
-    parser.add_argument("--width", type=float, default=1.0,
-                        help="CTC network channels, times the committed model's (1.5: 0.96 M parameters, about twice "
-                             "the recognition time; a fine-tune from an .onnx file keeps that file's)")
+    parser.add_argument("--width", type=float, default=None,
+                        help="CTC network channels, times the committed model's (default 1; 1.5: 0.96 M parameters, "
+                             "about twice the recognition time). A fine-tune from an .onnx file keeps that file's "
+                             "width, or, given a larger one, starts from a widened copy that computes the same "
+                             "(Net2Net; sereno/training/widen.py)")
     parser.add_argument("--warmup", type=int, default=8000,
                         help="clean synthetic plates trained on first, from scratch only (0: none)")
     parser.add_argument("--warmup-epochs", type=int, default=4)
@@ -347,7 +359,11 @@ def main(argv: list[str] | None = None) -> int:
         write_average_metadata(args.out.with_suffix(".json"), args.average, metrics)
         print(json.dumps(metrics))
         return 0
-    training = train(args)
+    try:
+        training = train(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     metrics = evaluate(args.out, args.data, args.synth_val, args.detector_like)
     write_card_metadata(args.out.with_suffix(".json"), args, training, metrics)
     print(json.dumps({"training": training, **metrics}))

@@ -9,6 +9,7 @@ from sereno.plates import PLATE_CHARS
 from sereno.vision.plate_formats import (
     FORMATS, REGIONS, UnknownRegion, check_region, decode, decode_scored, matches, probs_from_candidates,
 )
+from sereno.vision.plate_formats import MIN_CORRECTION_PROB
 
 
 def probs_for(text: str, p: float = 0.9, alternatives: dict[int, dict[str, float]] | None = None) -> np.ndarray:
@@ -131,3 +132,41 @@ def test_bad_input_is_named():
         decode(np.zeros((3, 10)))
     assert decode(np.zeros((0, len(PLATE_CHARS)))) is None
     assert decode_scored(np.zeros((0, len(PLATE_CHARS)))) is None
+
+
+def gaps_for(text: str, seen: dict[int, dict[str, float]]) -> np.ndarray:
+    """Gap rows for a reading of ``text``: nothing seen between the characters, except ``seen`` (gap -> {char:
+    weight}); gap 0 is before the first character."""
+    gaps = np.zeros((len(text) + 1, len(PLATE_CHARS)))
+    for gap, row in seen.items():
+        for char, weight in row.items():
+            gaps[gap, PLATE_CHARS.index(char)] = weight
+    return gaps
+
+
+def test_a_character_seen_faintly_is_inserted_where_the_format_needs_one():
+    """An Argentine plate whose first character sank under the CTC blank: read IU592 (no Argentine format), with a
+    faint D before it. The D is inserted, recorded, and its doubt is in the confidence."""
+    probs = probs_for("IU592")
+    assert decode(probs, "ar").region is None  # without the gaps: the raw reading
+    read = decode(probs, "ar", gaps_for("IU592", {0: {"D": 0.3, "O": 0.05}}))
+    assert (read.text, read.pattern, read.raw_text) == ("DIU592", "@@@###", "IU592")
+    (inserted,) = read.corrections
+    assert (inserted.position, inserted.original, inserted.corrected) == (0, "", "D")
+    assert "inserted" in inserted.reason
+    assert read.confidence == pytest.approx(0.3 / 0.35 * 0.9 ** 5 * 0.35, rel=1e-3)
+    assert len(read.candidates) == 6 and read.candidates[0][0].char == "D"
+
+
+def test_an_insertion_must_beat_the_reading_as_it_is():
+    """ABC123 fits a US format: a faint 4 after it stays out, a clear one goes in (a longer, commoner format)."""
+    probs = probs_for("ABC123")
+    assert decode(probs, "us", gaps_for("ABC123", {6: {"4": 0.1}})).text == "ABC123"
+    assert decode(probs, "us", gaps_for("ABC123", {6: {"4": 0.9}})).text == "ABC1234"
+    below = MIN_CORRECTION_PROB / 2  # too faint to be evidence of anything, even where a format needs it
+    assert decode(probs_for("IU592"), "ar", gaps_for("IU592", {0: {"D": below}})).region is None
+
+
+def test_gap_rows_must_match_the_reading():
+    with pytest.raises(ValueError, match="gap rows"):
+        decode(probs_for("ABC123"), "us", np.zeros((6, len(PLATE_CHARS))))

@@ -10,7 +10,9 @@ import pytest
 
 from sereno.training.datasets import load_crop_set
 from sereno.training.synth import LAYOUTS, synth_plate
-from sereno.vision.plate_ocr import ALPHABET, PAD, SLOTS, PlateOCR, ctc_to_slots, decode_slots, preprocess
+from sereno.vision.plate_ocr import (
+    ALPHABET, PAD, SLOTS, PlateOCR, ctc_gaps, ctc_to_slots, decode_slots, preprocess,
+)
 from tests.realdata import shared_file
 
 # Floors below the figures measured on the validation split (docs/plate-ocr.md: us 94.7%, br 93.1%, ar 80.6%).
@@ -83,6 +85,22 @@ def test_ctc_collapse_merges_repeats_and_splits_at_blanks() -> None:
     slots = ctc_to_slots(probs / probs.sum(axis=1, keepdims=True))
     assert slots.shape == (SLOTS, len(ALPHABET))
     assert decode_slots(slots)[0] == "AA01"
+
+
+def test_ctc_gaps_show_what_the_blank_hid_between_characters() -> None:
+    """Between two characters the blank won every step, but one step still gave a C some weight: that is the gap's
+    row. The A run's echo on the step after it is not taken for a second A."""
+    blank = len(ALPHABET) - 1
+    steps = np.full((6, len(ALPHABET)), 0.001, np.float32)
+    for step, (symbol, p) in enumerate(zip("_A__B_", (0.9, 0.9, 0.5, 0.6, 0.9, 0.9))):
+        steps[step, blank if symbol == "_" else ALPHABET.index(symbol)] = p
+    steps[2, ALPHABET.index("A")] = 0.4  # the A fading out
+    steps[3, ALPHABET.index("C")] = 0.3  # something under the blank
+    gaps = ctc_gaps(steps)
+    assert gaps.shape == (3, len(ALPHABET))  # before A, between A and B, after B
+    assert ALPHABET[gaps[1].argmax()] == "C" and gaps[1].max() == pytest.approx(0.3)
+    assert gaps[1, blank] == 0 and gaps[1, ALPHABET.index("A")] == 0 and gaps[1, ALPHABET.index("B")] == 0
+    assert gaps[0].max() == pytest.approx(0.001) and gaps[0, ALPHABET.index("A")] == 0
 
 
 def test_onnx_weights_rebuild_the_committed_network_exactly() -> None:

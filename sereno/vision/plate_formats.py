@@ -5,8 +5,11 @@ A recogniser (our PlateOCR or PP-OCRv4) gives, for each character position, a pr
 letters, digit slots digits), scores it by log-probability + log prior, and keeps the best. Every character it changes
 from the recogniser's own first choice is recorded as a ``Correction``, never hidden. When no format fits well, the raw
 reading comes back with ``region=None``. A reading one character too long may also fit a format with one symbol
-dropped (separators, emblems and stickers get read as characters); the drop is recorded as a correction too.
-Correction positions index ``PlateRead.raw_text``; candidates index ``PlateRead.text``.
+dropped (separators, emblems and stickers get read as characters); the drop is recorded as a correction too. A
+reading one character too short may fit a format with one character inserted, when the recogniser says where it saw
+one faintly (``Reading.gaps``: a CTC model lets a blurred character sink under the blank); the insertion is recorded
+as a correction and costs the log-probability that a character is there at all. Correction positions index
+``PlateRead.raw_text`` (an insertion: the position it goes before); candidates index ``PlateRead.text``.
 
 Pattern symbols: ``@`` a letter, ``#`` a digit, ``*`` either (free-form plates, as many US states issue).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import product
+from typing import NamedTuple
 
 import numpy as np
 
@@ -167,6 +171,15 @@ def formats_for(region: str) -> list[tuple[PlateFormat, float]]:
     return [(f, math.log(f.prior * REGION_PRIORS[r])) for r, fmts in FORMATS.items() for f in fmts]
 
 
+class Reading(NamedTuple):
+    """One reading of a plate crop by a recogniser: ``probs`` (positions, len(PLATE_CHARS)), one probability row per
+    character; ``gaps`` optionally (positions + 1, len(PLATE_CHARS)): for each gap before, between and after those
+    characters, the weight the recogniser gave to a character there (rows sum to at most 1)."""
+
+    probs: np.ndarray
+    gaps: np.ndarray | None = None
+
+
 def _candidates(probs: np.ndarray) -> tuple[tuple[CharCandidate, ...], ...]:
     order = np.argsort(-probs, axis=1)[:, :CANDIDATES_PER_POSITION]
     return tuple(
@@ -180,9 +193,10 @@ def _candidates(probs: np.ndarray) -> tuple[tuple[CharCandidate, ...], ...]:
 
 
 def _corrections(
-    probs: np.ndarray, raw: str, chosen: str, fmt: PlateFormat, raw_positions: list[int]
+    probs: np.ndarray, raw: list[str], chosen: str, fmt: PlateFormat, raw_positions: list[int]
 ) -> list[Correction] | None:
-    """The changes from ``raw`` to ``chosen``, or None when one of them has too little support to be believable."""
+    """The changes from ``raw`` (the recogniser's first choices; "" where a character is inserted) to ``chosen``, or
+    None when one of them has too little support to be believable."""
     found = []
     for pos, (was, now) in enumerate(zip(raw, chosen)):
         if was == now:
@@ -191,7 +205,7 @@ def _corrections(
         if not look_alike and probs[pos, _INDEX[now]] < MIN_CORRECTION_PROB:
             return None
         kind = "a digit" if fmt.pattern[pos] == "#" else "a letter"
-        why = "look-alike" if look_alike else "second choice"
+        why = "inserted: seen faintly" if not was else "look-alike" if look_alike else "second choice"
         found.append(Correction(raw_positions[pos], was, now, f"{fmt.region}:{fmt.pattern} expects {kind} ({why})"))
     return found
 
@@ -205,61 +219,85 @@ def _best_in_format(probs: np.ndarray, fmt: PlateFormat) -> tuple[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Variant:
+    """The reading as the recogniser gave it, or changed by one symbol dropped or one character inserted."""
+
+    probs: np.ndarray  # per position, the recogniser's probabilities (an inserted one: renormalised to sum to 1)
+    raw: list[str]  # per position, the recogniser's first choice ("" where a character is inserted)
+    positions: list[int]  # per position, its index in the raw reading (an inserted one: the index it goes before)
+    logp: float  # log-probability of the change: the dropped symbol is spurious, or a character is in the gap
+    corrections: list[Correction]  # the drop, when there is one
+
+
+@dataclass(frozen=True, slots=True)
 class _Fit:
-    score: float  # log-probability + log prior (+ log-probability of the dropped symbol being spurious)
-    logp: float  # log-probability of the characters kept
+    score: float  # log-probability + log prior (+ log-probability of the drop or insertion)
+    logp: float  # log-probability of the characters read (+ that of the drop or insertion)
     text: str
     fmt: PlateFormat
-    kept: list[int]  # raw positions kept
+    probs: np.ndarray  # the recogniser's probabilities of the characters read
     corrections: list[Correction]
 
 
-def _variants(probs: np.ndarray, raw: str) -> list[tuple[list[int], float, list[Correction]]]:
-    """The reading itself, and the reading with one symbol dropped (a separator, emblem or sticker read as a
-    character), each with the log-probability that the dropped symbol is spurious."""
+def _variants(probs: np.ndarray, raw: str, gaps: np.ndarray | None) -> list[_Variant]:
+    """The reading itself; with one symbol dropped (a separator, emblem or sticker read as a character), each with
+    the log-probability that the dropped symbol is spurious; and with one character inserted in a gap where the
+    recogniser put at least ``MIN_CORRECTION_PROB`` on one, with the log-probability that it is there."""
     n = len(raw)
-    variants: list[tuple[list[int], float, list[Correction]]] = [(list(range(n)), 0.0, [])]
+    variants = [_Variant(probs, list(raw), list(range(n)), 0.0, [])]
     if n > MIN_LENGTH_AFTER_DROP:
         for pos in range(n):
             spurious = max(1.0 - float(probs[pos].max()), _FLOOR)
             dropped = Correction(pos, raw[pos], "", "dropped: not a plate character in any matching format")
-            variants.append(([i for i in range(n) if i != pos], math.log(spurious), [dropped]))
+            kept = [i for i in range(n) if i != pos]
+            variants.append(_Variant(probs[kept], [raw[i] for i in kept], kept, math.log(spurious), [dropped]))
+    if gaps is not None:
+        for pos, gap in enumerate(gaps[:n + 1]):
+            present = float(gap.sum())
+            if present >= MIN_CORRECTION_PROB:
+                variants.append(_Variant(np.insert(probs, pos, gap / present, axis=0), [*raw[:pos], "", *raw[pos:]],
+                                         [*range(pos), pos, *range(pos, n)], math.log(present), []))
     return variants
 
 
-def _best_fit(probs: np.ndarray, raw: str, region: str) -> _Fit | None:
+def _best_fit(probs: np.ndarray, raw: str, region: str, gaps: np.ndarray | None = None) -> _Fit | None:
     best: _Fit | None = None
     formats = formats_for(region)
-    support = with_lookalikes(probs)
-    for kept, drop_logp, drop_corrections in _variants(probs, raw):
-        sub_probs, sub_raw = support[kept], "".join(raw[i] for i in kept)
+    for variant in _variants(probs, raw, gaps):
+        support = with_lookalikes(variant.probs)
         for fmt, log_prior in formats:
-            if len(fmt.pattern) != len(kept):
+            if len(fmt.pattern) != len(variant.raw):
                 continue
-            text, logp = _best_in_format(sub_probs, fmt)
-            corrections = _corrections(sub_probs, sub_raw, text, fmt, kept)
+            text, logp = _best_in_format(support, fmt)
+            corrections = _corrections(support, variant.raw, text, fmt, variant.positions)
             if corrections is None:
                 continue
-            score = logp + drop_logp + log_prior
+            score = logp + variant.logp + log_prior
             if best is None or score > best.score:
-                corrections = sorted(drop_corrections + corrections, key=lambda c: c.position)
-                best = _Fit(score, logp + drop_logp, text, fmt, kept, corrections)
+                corrections = sorted(variant.corrections + corrections, key=lambda c: c.position)
+                best = _Fit(score, logp + variant.logp, text, fmt, variant.probs, corrections)
     return best
 
 
-def decode_scored(probs: np.ndarray, region: str = AUTO) -> tuple[float, PlateRead] | None:
+def decode_scored(probs: np.ndarray, region: str = AUTO,
+                  gaps: np.ndarray | None = None) -> tuple[float, PlateRead] | None:
     """``decode`` plus the reading's score (log-probability + log prior), to choose among alternative readings of
     one plate (e.g. the whole crop against one text row)."""
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim != 2 or probs.shape[1] != len(PLATE_CHARS):
         raise ValueError(f"expected a (positions, {len(PLATE_CHARS)}) probability matrix, got shape {probs.shape}")
+    if gaps is not None:
+        gaps = np.asarray(gaps, dtype=np.float64)
+        if gaps.shape != (len(probs) + 1, len(PLATE_CHARS)):
+            raise ValueError(f"expected ({len(probs) + 1}, {len(PLATE_CHARS)}) gap rows for {len(probs)} positions, "
+                             f"got shape {gaps.shape}")
     if probs.shape[0] == 0:
         return None
     raw_idx = probs.argmax(axis=1)
     raw = "".join(PLATE_CHARS[j] for j in raw_idx)
     raw_logp = float(np.log(np.maximum(probs[np.arange(len(raw_idx)), raw_idx], _FLOOR)).sum())
 
-    fit = _best_fit(probs, raw, region)
+    fit = _best_fit(probs, raw, region, gaps)
     no_format_score = raw_logp + math.log(NO_FORMAT_PRIOR)
     if fit is None or fit.score < no_format_score:
         read = PlateRead(text=raw, confidence=round(math.exp(raw_logp), 4), raw_text=raw, candidates=_candidates(probs))
@@ -270,19 +308,20 @@ def decode_scored(probs: np.ndarray, region: str = AUTO) -> tuple[float, PlateRe
         raw_text=raw,
         region=fit.fmt.region,
         pattern=fit.fmt.pattern,
-        candidates=_candidates(probs[fit.kept]),
+        candidates=_candidates(fit.probs),
         corrections=tuple(fit.corrections),
     )
     return fit.score, read
 
 
-def decode(probs: np.ndarray, region: str = AUTO) -> PlateRead | None:
-    """Read a plate from a (positions, len(PLATE_CHARS)) probability matrix, rows summing to ~1.
+def decode(probs: np.ndarray, region: str = AUTO, gaps: np.ndarray | None = None) -> PlateRead | None:
+    """Read a plate from a (positions, len(PLATE_CHARS)) probability matrix, rows summing to ~1 (and optionally the
+    recogniser's ``gaps``, see ``Reading``).
 
     Confidence is the product of the chosen characters' probabilities. Returns None when there is nothing to read
     (no positions). ``box`` and ``frames`` are left to the caller.
     """
-    scored = decode_scored(probs, region)
+    scored = decode_scored(probs, region, gaps)
     return scored[1] if scored else None
 
 

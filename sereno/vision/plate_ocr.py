@@ -59,25 +59,50 @@ def decode_slots(probs: np.ndarray) -> tuple[str, float]:
     return text, float(np.prod(probs[np.arange(len(best)), best]))
 
 
-def ctc_to_slots(step_probs: np.ndarray) -> np.ndarray:
-    """Greedy CTC collapse of one (steps, len(ALPHABET)) matrix into (SLOTS, len(ALPHABET)) slot probabilities.
-
-    Each run of one repeated non-blank symbol is a character; its row is the softmax at the run's most confident
-    step. Slots after the last character are certain pads; characters beyond SLOTS are dropped."""
+def _ctc_runs(step_probs: np.ndarray) -> list[tuple[int, int, int]]:
+    """The greedy CTC path's characters as (first step, step after the last, symbol), at most ``SLOTS``: each run of
+    one repeated non-blank symbol is a character."""
     blank = len(ALPHABET) - 1
-    slots = np.zeros((SLOTS, len(ALPHABET)), dtype=np.float32)
-    slots[:, blank] = 1.0
     best = step_probs.argmax(axis=1)
-    filled, start = 0, 0
+    runs, start = [], 0
     for step in range(1, len(best) + 1):
         if step < len(best) and best[step] == best[start]:
             continue
-        if best[start] != blank and filled < SLOTS:
-            peak = start + int(step_probs[start:step, best[start]].argmax())
-            slots[filled] = step_probs[peak]
-            filled += 1
+        if best[start] != blank:
+            runs.append((start, step, int(best[start])))
         start = step
+    return runs[:SLOTS]
+
+
+def ctc_to_slots(step_probs: np.ndarray) -> np.ndarray:
+    """Greedy CTC collapse of one (steps, len(ALPHABET)) matrix into (SLOTS, len(ALPHABET)) slot probabilities.
+
+    Each character's row is the softmax at its run's most confident step. Slots after the last character are certain
+    pads; characters beyond SLOTS are dropped."""
+    slots = np.zeros((SLOTS, len(ALPHABET)), dtype=np.float32)
+    slots[:, len(ALPHABET) - 1] = 1.0
+    for slot, (start, end, symbol) in enumerate(_ctc_runs(step_probs)):
+        slots[slot] = step_probs[start + int(step_probs[start:end, symbol].argmax())]
     return slots
+
+
+def ctc_gaps(step_probs: np.ndarray) -> np.ndarray:
+    """What the CTC sequence saw between the characters ``ctc_to_slots`` keeps, for the decoder to insert one a
+    format needs (sereno.vision.plate_formats): one row per gap (before the first character, between two, after the
+    last), the softmax at the gap's step with the most weight on some character, with the blank and the two
+    neighbouring characters set to 0 (a character's run fades into the steps beside it; that is no second
+    character). A row sums to at most 1; a gap without steps (two characters on adjacent steps) is all zeros."""
+    runs = _ctc_runs(step_probs)
+    starts = [0] + [end for _, end, _ in runs]
+    ends = [start for start, _, _ in runs] + [len(step_probs)]
+    gaps = np.zeros((len(runs) + 1, len(ALPHABET)), dtype=np.float32)
+    for gap, (start, end) in enumerate(zip(starts, ends)):
+        if start >= end:
+            continue
+        rows = step_probs[start:end].copy()
+        rows[:, [len(ALPHABET) - 1] + [runs[k][2] for k in (gap - 1, gap) if 0 <= k < len(runs)]] = 0.0
+        gaps[gap] = rows[rows.sum(axis=1).argmax()]
+    return gaps
 
 
 class PlateOCR:
@@ -99,13 +124,23 @@ class PlateOCR:
         """True when the committed model file exists."""
         return DEFAULT_MODEL.exists()
 
+    def _run(self, crops_bgr: list[np.ndarray]) -> np.ndarray:
+        batch = np.stack([preprocess(crop) for crop in crops_bgr])
+        return self.session.run(None, {self.input_name: batch})[0]
+
     def char_probs_batch(self, crops_bgr: list[np.ndarray]) -> np.ndarray:
         """(len(crops), SLOTS, len(ALPHABET)) softmax probabilities."""
         if not crops_bgr:
             return np.zeros((0, SLOTS, len(ALPHABET)), dtype=np.float32)
-        batch = np.stack([preprocess(crop) for crop in crops_bgr])
-        probs = self.session.run(None, {self.input_name: batch})[0]
+        probs = self._run(crops_bgr)
         return np.stack([ctc_to_slots(p) for p in probs]) if self.is_ctc else probs
+
+    def char_probs_with_gaps(self, crop_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``char_probs`` and, from a CTC model, ``ctc_gaps`` (None from a fixed-slot model)."""
+        if not self.is_ctc:
+            return self.char_probs(crop_bgr), None
+        steps = self._run([crop_bgr])[0]
+        return ctc_to_slots(steps), ctc_gaps(steps)
 
     def char_probs(self, crop_bgr: np.ndarray) -> np.ndarray:
         """(SLOTS, len(ALPHABET)) softmax probabilities for one crop."""

@@ -21,7 +21,7 @@ from sereno.config import Settings
 from sereno.domain import Box, PlateRead
 from sereno.plates import PLATE_CHARS, normalize_plate
 from sereno.vision.onnx import make_session
-from sereno.vision.plate_formats import check_region, decode_scored
+from sereno.vision.plate_formats import Reading, check_region, decode_scored
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,10 @@ MIN_DESKEW_DEGREES = 2.0  # below this a straight crop reads as well and costs n
 class Recogniser(Protocol):
     name: str
 
-    def readings(self, crop_bgr: np.ndarray) -> list[np.ndarray]:
-        """Alternative readings of one plate crop, each a (positions, len(PLATE_CHARS)) matrix: one probability row
-        per plate character. The decoder keeps the one that best fits a plate format."""
+    def readings(self, crop_bgr: np.ndarray) -> list[Reading]:
+        """Alternative readings of one plate crop, each a (positions, len(PLATE_CHARS)) matrix, one probability row
+        per plate character, with what was seen between them when the recogniser can tell. The decoder keeps the one
+        that best fits a plate format."""
         ...
 
 
@@ -311,7 +312,7 @@ class PpocrRecogniser:
         step_probs = self.rec.run(None, {self.rec.get_inputs()[0].name: tensor})[0][0]
         return collapse_ctc(step_probs, self.fold)
 
-    def readings(self, crop_bgr: np.ndarray) -> list[np.ndarray]:
+    def readings(self, crop_bgr: np.ndarray) -> list[Reading]:
         """The whole crop; each plate-character row alone; consecutive rows joined (two-line plates, whose second
         line may be smaller, as on motorcycles); and near-square images split into two lines (when the text detector
         took both lines for one)."""
@@ -326,7 +327,7 @@ class PpocrRecogniser:
         for image in (crop_bgr, *rows):
             if image.shape[1] < TWO_LINE_ASPECT * image.shape[0] and image.shape[0] >= 16:
                 alternatives.append(np.concatenate([self.recognise_row(line) for line in split_lines(image)]))
-        return alternatives
+        return [Reading(probs) for probs in alternatives]
 
 
 # ---------------------------------------------------------------- our own PlateOCR ----------------------------------
@@ -368,9 +369,14 @@ class PlateOcrRecogniser:
 
         self.model = PlateOCR(threads=threads)
         self.alphabet = ALPHABET
+        self.fold = vocabulary_to_plate_chars(list(ALPHABET))
 
-    def readings(self, crop_bgr: np.ndarray) -> list[np.ndarray]:
-        return slot_readings(self.model.char_probs(crop_bgr), self.alphabet)
+    def readings(self, crop_bgr: np.ndarray) -> list[Reading]:
+        slots, gaps = self.model.char_probs_with_gaps(crop_bgr)
+        readings = slot_readings(slots, self.alphabet)
+        if gaps is None:  # a fixed-slot model: no gaps to look into
+            return [Reading(probs) for probs in readings]
+        return [Reading(readings[0], gaps.astype(np.float64) @ self.fold)]  # CTC: one reading, pads are certain
 
 
 def plate_ocr_available() -> bool:
@@ -441,7 +447,8 @@ class PlateReader:
     def _scored(self, crop_bgr: np.ndarray | None) -> list[tuple[float, PlateRead]]:
         if crop_bgr is None or crop_bgr.size == 0 or min(crop_bgr.shape[:2]) < 4:
             return []
-        scored = [decode_scored(probs, self.region) for probs in self.recogniser.readings(upscale_small(crop_bgr))]
+        readings = self.recogniser.readings(upscale_small(crop_bgr))
+        scored = [decode_scored(reading.probs, self.region, reading.gaps) for reading in readings]
         return [s for s in scored if s is not None]
 
     @staticmethod

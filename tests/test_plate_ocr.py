@@ -103,12 +103,12 @@ def test_ctc_gaps_show_what_the_blank_hid_between_characters() -> None:
     assert gaps[0].max() == pytest.approx(0.001) and gaps[0, ALPHABET.index("A")] == 0
 
 
-def test_onnx_weights_rebuild_the_committed_network_exactly() -> None:
-    """Fine-tuning starts from the committed ONNX file (no torch checkpoint is kept): the rebuilt network computes
-    what the file computes, in evaluation and (dropout aside) in training mode once its BatchNorms are calibrated."""
+def rebuilt_committed_network():
+    """The committed ONNX model rebuilt as a ``PlateCTCNet`` (BatchNorms not yet calibrated), a batch of random
+    inputs, and what the ONNX file computes on them."""
     torch = pytest.importorskip("torch")
-    from sereno.training.model import PlateCTCNet, WithSoftmax
-    from sereno.training.onnx_weights import calibrate_batchnorm, load_onnx_weights
+    from sereno.training.model import PlateCTCNet
+    from sereno.training.onnx_weights import load_onnx_weights
     from sereno.training.train import onnx_columns
     from sereno.vision.onnx import make_session
     from sereno.vision.plate_ocr import DEFAULT_MODEL
@@ -119,14 +119,33 @@ def test_onnx_weights_rebuild_the_committed_network_exactly() -> None:
     expected = make_session(DEFAULT_MODEL, 1).run(None, {"image": x.numpy()})[0]
     net = PlateCTCNet(columns=onnx_columns(DEFAULT_MODEL))
     load_onnx_weights(net, DEFAULT_MODEL)
-    calibrate_batchnorm(net, x)
-    net.eval()
-    assert np.abs(WithSoftmax(net)(x).detach().numpy() - expected).max() < 1e-4
+    return net, x, expected
+
+
+def computes(net, x, expected) -> bool:
+    """True when ``net`` (dropout switched off) gives ``expected`` within 1e-4, in evaluation and training mode."""
+    import torch
+
+    from sereno.training.model import WithSoftmax
+
     for module in net.modules():
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
-    net.train()
-    assert np.abs(WithSoftmax(net)(x).detach().numpy() - expected).max() < 1e-4
+    same = []
+    for training in (False, True):
+        net.train(training)
+        same.append(np.abs(WithSoftmax(net)(x).detach().numpy() - expected).max() < 1e-4)
+    return all(same)
+
+
+def test_onnx_weights_rebuild_the_committed_network_exactly() -> None:
+    """Fine-tuning starts from the committed ONNX file (no torch checkpoint is kept): the rebuilt network computes
+    what the file computes, in evaluation and (dropout aside) in training mode once its BatchNorms are calibrated."""
+    from sereno.training.onnx_weights import calibrate_batchnorm
+
+    net, x, expected = rebuilt_committed_network()
+    calibrate_batchnorm(net, x)
+    assert computes(net, x, expected)
 
 
 def test_training_command_fine_tunes_from_the_committed_model_and_exports(tmp_path) -> None:
@@ -226,29 +245,19 @@ def test_widening_the_committed_network_keeps_what_it_computes() -> None:
     """Net2Wider (sereno/training/widen.py): the committed model grown to width 1.5 computes what it computed, in
     evaluation and in training mode, yet the copies of a channel are not exact copies (else they could never learn
     different things)."""
-    torch = pytest.importorskip("torch")
-    from sereno.training.model import PlateCTCNet, WithSoftmax
-    from sereno.training.onnx_weights import calibrate_batchnorm, load_onnx_weights
+    import torch
+
+    from sereno.training.model import PlateCTCNet
+    from sereno.training.onnx_weights import calibrate_batchnorm
     from sereno.training.train import onnx_columns
     from sereno.training.widen import widen
-    from sereno.vision.onnx import make_session
     from sereno.vision.plate_ocr import DEFAULT_MODEL
 
-    if not DEFAULT_MODEL.exists():
-        pytest.skip("plate OCR model not committed")
-    x = torch.rand(8, 1, 64, 160, generator=torch.Generator().manual_seed(0))
-    expected = make_session(DEFAULT_MODEL, 1).run(None, {"image": x.numpy()})[0]
-    narrow = PlateCTCNet(columns=onnx_columns(DEFAULT_MODEL))
-    load_onnx_weights(narrow, DEFAULT_MODEL)
+    narrow, x, expected = rebuilt_committed_network()
     wide = PlateCTCNet(columns=onnx_columns(DEFAULT_MODEL), width=1.5)
     widen(narrow, wide, seed=0)
     calibrate_batchnorm(wide, x)
-    for module in wide.modules():
-        if isinstance(module, torch.nn.Dropout):
-            module.p = 0.0
-    for mode in (False, True):
-        wide.train(mode)
-        assert np.abs(WithSoftmax(wide)(x).detach().numpy() - expected).max() < 1e-4
+    assert computes(wide, x, expected)
     reads = [m for m in wide.modules() if isinstance(m, torch.nn.Conv2d)][1].weight  # (48, 48 inputs, 3, 3)
     # with even shares a copy and its original would be read with the same weights
     assert not any(torch.allclose(reads[:, a], reads[:, b]) for a in range(48) for b in range(a + 1, 48))

@@ -263,7 +263,10 @@ def _variants(probs: np.ndarray, raw: str, gaps: np.ndarray | None) -> list[_Var
 def _best_fit(probs: np.ndarray, raw: str, region: str, gaps: np.ndarray | None = None) -> _Fit | None:
     best: _Fit | None = None
     formats = formats_for(region)
+    lengths = {len(fmt.pattern) for fmt, _ in formats}
     for variant in _variants(probs, raw, gaps):
+        if len(variant.raw) not in lengths:
+            continue
         support = with_lookalikes(variant.probs)
         for fmt, log_prior in formats:
             if len(fmt.pattern) != len(variant.raw):

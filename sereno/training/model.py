@@ -95,6 +95,13 @@ class PlateCTCNet(nn.Module):
         return logits.flatten(2).transpose(1, 2)  # (batch, 2 x columns, classes): top row, then bottom row
 
 
+def conv_layers(net: nn.Module) -> list[tuple[nn.Conv2d, nn.BatchNorm2d | None]]:
+    """The network's convolutions in order, each with the BatchNorm right after it (None where there is none)."""
+    modules = [*net.modules(), None]
+    return [(module, modules[i + 1] if isinstance(modules[i + 1], nn.BatchNorm2d) else None)
+            for i, module in enumerate(modules[:-1]) if isinstance(module, nn.Conv2d)]
+
+
 def make_net(head: str, columns: int = 20, width: float = 1.0) -> nn.Module:
     if head == "slots":
         return PlateOCRNet()

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from sereno.training.model import conv_layers
+
 
 def _onnx_convolutions(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     import onnx
@@ -38,18 +40,15 @@ def onnx_width(path: Path) -> float:
 def load_onnx_weights(net: nn.Module, path: Path) -> None:
     """Copy the convolutions of an exported ``WithSoftmax(net)`` ONNX file into ``net`` (same architecture)."""
     folded = _onnx_convolutions(path)
-    modules = list(net.modules())
-    convs = [m for m in modules if isinstance(m, nn.Conv2d)]
-    if len(convs) != len(folded):
-        raise ValueError(f"{path} has {len(folded)} convolutions, the network {len(convs)}: not the same architecture")
-    following = {id(m): modules[i + 1] if i + 1 < len(modules) else None for i, m in enumerate(modules)}
+    layers = conv_layers(net)
+    if len(layers) != len(folded):
+        raise ValueError(f"{path} has {len(folded)} convolutions, the network {len(layers)}: not the same architecture")
     with torch.no_grad():
-        for conv, (weight, bias) in zip(convs, folded):
+        for (conv, norm), (weight, bias) in zip(layers, folded):
             if tuple(conv.weight.shape) != weight.shape:
                 raise ValueError(f"{path}: convolution shape {weight.shape} does not fit {tuple(conv.weight.shape)}")
             conv.weight.copy_(torch.from_numpy(weight.copy()))
-            norm = following[id(conv)]
-            if isinstance(norm, nn.BatchNorm2d):
+            if norm is not None:
                 norm.weight.fill_(1.0)
                 norm.bias.copy_(torch.from_numpy(bias.copy()))
                 norm.running_mean.zero_()

@@ -19,18 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from sereno.training.model import conv_layers
+
 SPREAD = 0.2  # how far from even the copies' shares are drawn (each share times 1 +- SPREAD, then normalised)
-
-
-def _layers(net: nn.Module) -> list[tuple[nn.Conv2d, nn.BatchNorm2d | None]]:
-    """The network's convolutions in order, each with the BatchNorm right after it (or None)."""
-    modules = list(net.modules())
-    layers = []
-    for i, module in enumerate(modules):
-        if isinstance(module, nn.Conv2d):
-            after = modules[i + 1] if i + 1 < len(modules) else None
-            layers.append((module, after if isinstance(after, nn.BatchNorm2d) else None))
-    return layers
 
 
 def _copies(old: int, new: int, rng: np.random.Generator) -> np.ndarray:
@@ -50,7 +41,7 @@ def _shares(source: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def widen(narrow: nn.Module, wide: nn.Module, seed: int = 0) -> None:
     """Set ``wide``'s weights so that it computes what ``narrow`` does (same architecture, wider hidden layers)."""
     rng = np.random.default_rng(seed)
-    narrow_layers, wide_layers = _layers(narrow), _layers(wide)
+    narrow_layers, wide_layers = conv_layers(narrow), conv_layers(wide)
     if len(narrow_layers) != len(wide_layers):
         raise ValueError(f"{len(narrow_layers)} against {len(wide_layers)} convolutions: not the same architecture")
     source_in = np.arange(narrow_layers[0][0].in_channels)  # the image's channels are not widened

@@ -164,9 +164,6 @@ def train(args: argparse.Namespace) -> dict:
     columns = onnx_columns(args.init) if from_onnx and args.head == "ctc" else args.columns
     file_width = onnx_width(args.init) if from_onnx and args.head == "ctc" else None
     width = args.width or file_width or 1.0
-    if file_width is not None and width < file_width:
-        raise ValueError(f"--width {width:g} is narrower than {args.init}'s {file_width:g}: a trained network can "
-                         "only be widened; leave --width out to keep its width")
     warmup = args.warmup if args.init is None else 0  # a fine-tune has nothing to warm up
     total_steps = (args.warmup_epochs * -(-warmup // args.batch)
                    + args.rounds * args.epochs * -(-args.bank // args.batch))
@@ -283,6 +280,19 @@ def write_average_metadata(path: Path, members: list[Path], metrics: dict) -> No
     _write_card(path, {"average_of": [member(m) for m in members]}, metrics)
 
 
+def narrowed_width(args: argparse.Namespace) -> str | None:
+    """Why ``--width`` cannot apply to the ``--init`` ONNX file (a trained network can only be widened), or None."""
+    if args.width is None or args.init is None or args.init.suffix != ".onnx" or args.head != "ctc":
+        return None
+    from sereno.training.onnx_weights import onnx_width  # imports torch: only when asked
+
+    file_width = onnx_width(args.init)
+    if args.width >= file_width:
+        return None
+    return (f"--width {args.width:g} is narrower than {args.init}'s {file_width:g}: a trained network can only be "
+            "widened; leave --width out to keep its width")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train Sereno's plate recogniser and export it to ONNX.")
     parser.add_argument("--bank", type=int, default=16000, help="augmented samples rendered per round")
@@ -359,11 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         write_average_metadata(args.out.with_suffix(".json"), args.average, metrics)
         print(json.dumps(metrics))
         return 0
-    try:
-        training = train(args)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if narrowing := narrowed_width(args):
+        print(f"error: {narrowing}", file=sys.stderr)
         return 2
+    training = train(args)
     metrics = evaluate(args.out, args.data, args.synth_val, args.detector_like)
     write_card_metadata(args.out.with_suffix(".json"), args, training, metrics)
     print(json.dumps({"training": training, **metrics}))

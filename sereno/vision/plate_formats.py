@@ -252,7 +252,7 @@ def _variants(probs: np.ndarray, raw: str, gaps: np.ndarray | None) -> list[_Var
             kept = [i for i in range(n) if i != pos]
             variants.append(_Variant(probs[kept], [raw[i] for i in kept], kept, math.log(spurious), [dropped]))
     if gaps is not None:
-        for pos, gap in enumerate(gaps[:n + 1]):
+        for pos, gap in enumerate(gaps):
             present = float(gap.sum())
             if present >= MIN_CORRECTION_PROB:
                 variants.append(_Variant(np.insert(probs, pos, gap / present, axis=0), [*raw[:pos], "", *raw[pos:]],

@@ -1,7 +1,8 @@
 """Plate reading speed on one core: recognition per crop (PlateOCR alone, and the whole reader with format decoding)
 on the held-out US crops, reading per detected box (every crop of ``PlateReader.read``) and plate detection + reading
-per 720p frame of the demo clip. CPU time of this process
-(so other jobs on a shared machine do not count) and wall time; prints figures, asserts nothing.
+per 720p frame of the demo clip, and where the time of a still photo goes (``PhotoPlateDetector``, as
+``sereno eval alpr`` reads photos: object detector, each plate-detector pass, refinement, reading). CPU time of this
+process (so other jobs on a shared machine do not count) and wall time; prints figures, asserts nothing.
 
     SERENO_MODELS_DIR=~/.cache/sereno/models taskset -c 0 .venv/bin/python benchmarks/plate_read_speed.py
 
@@ -15,6 +16,7 @@ import os
 import resource
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,7 +26,7 @@ import av  # noqa: E402
 
 from sereno.config import load_settings  # noqa: E402
 from sereno.training.datasets import load_crop_set  # noqa: E402
-from sereno.vision.detectors import PlateDetector  # noqa: E402
+from sereno.vision.detectors import REFINE_SIZE, PhotoPlateDetector, PlateDetector, YoloSession  # noqa: E402
 from sereno.vision.plate_ocr import PlateOCR  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
@@ -78,6 +80,40 @@ def main() -> None:
         cpu, wall = timed(frames, detect_and_read)
         print(f"plate detection ({precision}) + reading: {cpu:.1f} ms CPU / {wall:.1f} ms wall per {width}x{height} "
               f"frame ({len(frames)} frames)")
+    photo_breakdown(settings, reader, frames)
+
+
+def photo_breakdown(settings, reader: PlateReader, frames) -> None:
+    """CPU ms per frame of each step of reading a still photo (the frames as photos, as ``sereno eval alpr`` reads
+    them): every detector pass is timed where it runs (``YoloSession.candidates``), by model and input size."""
+    photos = PhotoPlateDetector(settings, threads=1)
+    photos.detect(frames[0])  # warm-up: the object detector is re-targeted to the frame's shape on first use
+    spent: Counter = Counter()
+    run_pass = YoloSession.candidates
+
+    def timed_pass(session, image, size, *args):
+        start = cpu_seconds()
+        found = run_pass(session, image, size, *args)
+        model = "object detector" if session is photos.objects.model else "plate detector"
+        kind = ("refinement" if size == REFINE_SIZE and model == "plate detector"
+                else "whole frame" if max(image.shape[:2]) == max(frames[0].shape[:2]) else "vehicle regions")
+        spent[f"{model}, {kind}" + (f" at {size}" if kind == "whole frame" else "")] += cpu_seconds() - start
+        return found
+
+    YoloSession.candidates = timed_pass
+    try:
+        for frame in frames:
+            plates = photos.detect(frame)
+            start = cpu_seconds()
+            for plate in plates:
+                reader.read(frame, plate.box)
+            spent["reading every plate found"] += cpu_seconds() - start
+    finally:
+        YoloSession.candidates = run_pass
+    print(f"a {frames[0].shape[1]}x{frames[0].shape[0]} still photo (PhotoPlateDetector + reader), CPU ms per photo:")
+    for step, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        print(f"  {step:45} {1000 * seconds / len(frames):7.1f}")
+    print(f"  {'total':45} {1000 * sum(spent.values()) / len(frames):7.1f}")
 
 
 if __name__ == "__main__":

@@ -32,11 +32,10 @@ prepare() {
     "$PYTHON" - "$CARRY/fonts" <<'EOF'
 import shutil, sys
 from sereno.training import synth
-names = {*synth.PLATE_FONTS, *synth.DIN_FONTS, *synth.MONO_FONTS, *synth.CAPTION_FONTS}
-found = [synth.font_index()[n] for n in sorted(names) if n in synth.font_index()]
+found = [synth.font_index()[n] for n in synth.ALL_FONTS if n in synth.font_index()]
 for path in found:
     shutil.copy(path, sys.argv[1])
-print(f"{len(found)} of {len(names)} font files copied")
+print(f"{len(found)} of {len(synth.ALL_FONTS)} font files copied")
 EOF
     for set in us-crops br-crops ar-crops; do
         cp -r "$shared/alpr/$set" "$CARRY/alpr/"

@@ -44,6 +44,8 @@ CAPTION_FONTS = (
     "DejaVuSans-Bold.ttf", "LiberationSans-Regular.ttf", "Z003-MediumItalic.otf", "URWBookman-Demi.otf",
     "NimbusSans-Italic.otf", "C059-Bold.otf",
 )
+# Every font file the renderer may use: what a machine without Debian's fonts needs (tools/device_train.sh).
+ALL_FONTS = tuple(dict.fromkeys(PLATE_FONTS + DIN_FONTS + MONO_FONTS + CAPTION_FONTS))
 
 MX_STATES = (
     "BAJA CALIFORNIA", "SONORA", "CHIHUAHUA", "COAHUILA", "NUEVO LEON", "TAMAULIPAS", "CIUDAD DE MEXICO",

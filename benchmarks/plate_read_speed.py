@@ -26,7 +26,8 @@ import av  # noqa: E402
 
 from sereno.config import load_settings  # noqa: E402
 from sereno.training.datasets import load_crop_set  # noqa: E402
-from sereno.vision.detectors import REFINE_SIZE, PhotoPlateDetector, PlateDetector, YoloSession  # noqa: E402
+from sereno.vision.detectors import (REFINE_SIZE, SQUEEZE_X, PhotoPlateDetector, PlateDetector,  # noqa: E402
+                                     YoloSession)
 from sereno.vision.plate_ocr import PlateOCR  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
@@ -95,9 +96,11 @@ def photo_breakdown(settings, reader: PlateReader, frames) -> None:
         start = cpu_seconds()
         found = run_pass(session, image, size, *args)
         model = "object detector" if session is photos.objects.model else "plate detector"
+        height, width = frames[0].shape[:2]
         kind = ("refinement" if size == REFINE_SIZE and model == "plate detector"
-                else "whole frame" if max(image.shape[:2]) == max(frames[0].shape[:2]) else "vehicle regions")
-        spent[f"{model}, {kind}" + (f" at {size}" if kind == "whole frame" else "")] += cpu_seconds() - start
+                else "whole frame" if max(image.shape[:2]) == max(height, width)
+                else "squeezed frame" if image.shape[:2] == (height, round(width * SQUEEZE_X)) else "vehicle regions")
+        spent[f"{model}, {kind}" + (f" at {size}" if kind.endswith("frame") else "")] += cpu_seconds() - start
         return found
 
     YoloSession.candidates = timed_pass

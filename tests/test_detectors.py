@@ -68,6 +68,20 @@ def test_tilted_plate_is_found(detectors):
     assert best_iou(tilted_truth, plates.detect(rotated)) >= 0.3
 
 
+def test_the_squeezed_pass_puts_a_european_plate_where_it_is(detectors, tmp_path):
+    """The pass for long plates (still photos) looks at the frame at half its width; its boxes must come back in
+    the frame's coordinates. On the demo clip's UK plate (4.7:1) it finds the plate alone, where the whole-frame
+    pass does; with both passes the detector returns exactly what the other passes found (the squeezed pass only
+    adds plates they miss, it never moves a box)."""
+    plates, _ = detectors
+    image = frame("car-approach-plate-LS15EBC.mp4", 60)
+    normal = plates.detect(image)  # the UK plate first, then a far car's plate at the left edge
+    squeezing = PlateDetector(load_settings(tmp_path), squeeze=True)
+    squeezed_alone = [Detection(box, score, "plate") for box, score in squeezing._squeezed_pass(image)]
+    assert best_iou(np.array([normal[0].box]), squeezed_alone) >= 0.7
+    assert squeezing.detect(image) == normal
+
+
 def test_no_plates_in_an_empty_scene(detectors):
     plates, objects = detectors
     grey = np.full((720, 1280, 3), 128, np.uint8)

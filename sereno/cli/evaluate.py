@@ -24,7 +24,9 @@ def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool):
     except ImportError as exc:
         fail(f"the plate detector is not available ({exc})", hint="reinstall sereno: pip install -e .")
     try:
-        return (PhotoPlateDetector if vehicles else PlateDetector)(settings(ctx), threads=threads)
+        if vehicles:
+            return PhotoPlateDetector(settings(ctx), threads=threads)
+        return PlateDetector(settings(ctx), threads=threads, squeeze=True)  # a photo's passes, the vehicles' left out
     except ModelMissing as exc:
         fail(str(exc), hint="run: sereno models install")
 

@@ -23,6 +23,9 @@ from sereno.vision.plate_reader import crop_with_margin
 FRAME_HW = (720, 1280)
 PLATE_WIDTH = (100, 260)  # pixels in the 1280x720 frame: a car from a few metres to across the street
 SMALL_PLATE_WIDTH = (50, 100)  # far cars, parking-lot CCTV: where a box a few pixels off cuts a character
+# A European plate is 520 mm wide, an American or Mexican one about 305 mm, so at the same distance it is this many
+# times wider in the frame (the widths above are for the ~2:1 plates).
+EUROPEAN_WIDTH_RATIO = 520 / 305
 VEHICLE_PLATE_RATIO = (4.0, 7.0)  # a vehicle's box is this many plate widths wide
 MIN_IOU = 0.3  # as in `sereno eval alpr`: below this the plate counts as missed
 
@@ -46,8 +49,8 @@ def frame_with_plate(
     ph, pw = plate_bgr.shape[:2]
     target_w = int(rng.uniform(*widths))
     target_h = max(8, round(ph * target_w / pw))
-    x1 = int(rng.uniform(0.15, 0.85) * width - target_w / 2)
-    y1 = int(rng.uniform(0.35, 0.8) * height - target_h / 2)
+    x1 = min(max(0, int(rng.uniform(0.15, 0.85) * width - target_w / 2)), width - target_w)  # inside the frame
+    y1 = min(max(0, int(rng.uniform(0.35, 0.8) * height - target_h / 2)), height - target_h)
     box = (x1, y1, x1 + target_w, y1 + target_h)
     frame = cv2.cvtColor(vehicle_backdrop(height, width, box, rng), cv2.COLOR_RGB2BGR)
     frame[y1:y1 + target_h, x1:x1 + target_w] = cv2.resize(plate_bgr, (target_w, target_h),

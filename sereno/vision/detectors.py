@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 from onnxruntime import InferenceSession
 
@@ -154,6 +155,10 @@ class PlateDetector:
        is larger than ``size``), and inside each vehicle the caller passes (from an ``ObjectDetector``),
        enlarged to ``region_input`` px (``region_size``: a plate is about a sixth of its vehicle's width, and
        the detector finds plates reliably from about 120 px wide in its input); ``detail=False`` skips this step;
+       and, with ``squeeze`` (whatever ``detail`` says), the whole frame once more at ``size``, squeezed to
+       ``SQUEEZE_X`` of its width: the detector finds plates of about 2:1 (American, Mexican) far more reliably
+       than long European ones (4.7:1), which the squeezed frame shows at about 2.3:1; it only adds plates the
+       other passes missed (docs/detection.md, "Long plates");
     3. each plate found is looked at again in a window twice its width, which tightens the box (the reader
        crops from it); ``refine=False`` skips this step.
 
@@ -175,10 +180,11 @@ class PlateDetector:
         model_file: Path | None = None,
         precision: str | None = None,
         region_input: int | None = None,
+        squeeze: bool = False,
     ) -> None:
         """``region_input`` (default: the ``plate_region_input`` setting): long side in px at which a vehicle's
         region is looked at (``detect_in`` and the detail pass); 0 looks at it with the whole-frame pass's
-        resolution (cheaper; misses far plates)."""
+        resolution (cheaper; misses far plates). ``squeeze``: also look at the frame squeezed (step 2)."""
         precision = precision or settings.plate_detector_precision
         path = model_file or _plate_model(settings, precision)
         self.model = YoloSession(path, _threads(settings, threads))
@@ -196,6 +202,7 @@ class PlateDetector:
         self.size = size
         self.detail = detail
         self.refine = refine
+        self.squeeze = squeeze
         self.region_input = settings.plate_region_input if region_input is None else region_input
         log.debug("plate detector ready", extra={"model": path.name, "size": size, "detail": detail, "refine": refine})
 
@@ -204,15 +211,22 @@ class PlateDetector:
         found = [self._pass(image_bgr, (0, 0), self.size)]
         if self.detail:
             found += self._detail_passes(image_bgr, vehicles)
-        return self._plates(image_bgr, found)
+        return self._plates(image_bgr, found, self._squeezed_pass(image_bgr) if self.squeeze else ())
 
     def detect_in(self, image_bgr: np.ndarray, regions: Sequence[Box]) -> list[Detection]:
         """Plates inside ``regions`` only (where the vehicles are), best score first; each region enlarged for the
         detector (``region_input``), so that a far car's plate, which the whole-frame pass misses, is found."""
         return self._plates(image_bgr, self._region_passes(image_bgr, regions))
 
-    def _plates(self, image_bgr: np.ndarray, passes: list[list[tuple[Box, float]]]) -> list[Detection]:
-        plates = _merge(passes, MERGE_IOU)[:MAX_PLATES]
+    def _plates(self, image_bgr: np.ndarray, passes: list[list[tuple[Box, float]]],
+                only_new: Sequence[tuple[Box, float]] = ()) -> list[Detection]:
+        """The passes' boxes merged, then refined; ``only_new`` boxes count only where no pass found a plate (the
+        squeezed pass places a box at half the horizontal resolution, so it adds plates, never moves one)."""
+        plates = _merge(passes, MERGE_IOU)
+        if plates and only_new:
+            overlaps = yolo.iou_matrix(np.array([box for box, _ in only_new]), np.array([box for box, _ in plates]))
+            only_new = [item for item, overlap in zip(only_new, overlaps.max(axis=1)) if overlap < MERGE_IOU]
+        plates = (plates + _merge([list(only_new)], MERGE_IOU))[:MAX_PLATES]
         if self.refine:
             plates = _merge([[self._refine(image_bgr, box, score) for box, score in plates]], MERGE_IOU)
         return [Detection(box=box, score=score, label="plate") for box, score in plates]
@@ -224,6 +238,15 @@ class PlateDetector:
         dx, dy = offset
         return [((b.box[0] + dx, b.box[1] + dy, b.box[2] + dx, b.box[3] + dy), b.score)
                 for b in yolo.to_detections(candidates, yolo.nms(candidates, NMS_IOU))]
+
+    def _squeezed_pass(self, image_bgr: np.ndarray) -> list[tuple[Box, float]]:
+        """The whole frame at ``SQUEEZE_X`` of its width, its boxes stretched back to the frame."""
+        height, width = image_bgr.shape[:2]
+        squeezed_width = max(1, round(width * SQUEEZE_X))
+        squeezed = cv2.resize(image_bgr, (squeezed_width, height), interpolation=cv2.INTER_AREA)
+        stretch = width / squeezed_width
+        return [((box[0] * stretch, box[1], box[2] * stretch, box[3]), score)
+                for box, score in self._pass(squeezed, (0, 0), self.size)]
 
     def _detail_passes(
         self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None
@@ -277,14 +300,15 @@ class PlateDetector:
 
 
 class PhotoPlateDetector:
-    """Plates in a still image (``sereno eval alpr``): the plate detector's passes over the whole frame, and the
-    vehicles the object detector finds, each looked at enlarged (``PlateDetector.detect`` with ``vehicles=``). A
+    """Plates in a still image (``sereno eval alpr``): the plate detector's passes over the whole frame (the
+    squeezed one for long plates included), and the vehicles the object detector finds, each looked at enlarged
+    (``PlateDetector.detect`` with ``vehicles=``). A
     photo has one chance and may be much larger than a video frame, where a plate is too small for the whole-frame
     passes; the vehicle is found at any size (docs/detection.md, "Far plates")."""
 
     def __init__(self, settings: Settings, threads: int | None = None) -> None:
         self.objects = ObjectDetector(settings, threads=threads)
-        self.plates = PlateDetector(settings, threads=threads)
+        self.plates = PlateDetector(settings, threads=threads, squeeze=True)
 
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
         return self.plates.detect(image_bgr, vehicles=self.objects.detect(image_bgr))
@@ -300,6 +324,7 @@ MAX_REGION_ZOOM = 2.0  # a vehicle's region is enlarged at most this many times 
 REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320
 REFINE_MIN_IOU = 0.1
+SQUEEZE_X = 0.5  # a 4.7:1 European plate looks 2.35:1, the shape of the plates the detector knows best
 WINDOW_OVERLAP = 0.5  # windows overlapping by this fraction of the smaller one are looked at as one
 
 

@@ -204,7 +204,8 @@ class PlateDetector:
         self.refine = refine
         self.squeeze = squeeze
         self.region_input = settings.plate_region_input if region_input is None else region_input
-        log.debug("plate detector ready", extra={"model": path.name, "size": size, "detail": detail, "refine": refine})
+        log.debug("plate detector ready", extra={"model": path.name, "size": size, "detail": detail, "refine": refine,
+                                                 "squeeze": squeeze})
 
     def detect(self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None = None) -> list[Detection]:
         """Plates in the frame, best score first. ``vehicles``: the frame's objects, to look closer inside them."""
@@ -302,9 +303,9 @@ class PlateDetector:
 class PhotoPlateDetector:
     """Plates in a still image (``sereno eval alpr``): the plate detector's passes over the whole frame (the
     squeezed one for long plates included), and the vehicles the object detector finds, each looked at enlarged
-    (``PlateDetector.detect`` with ``vehicles=``). A
-    photo has one chance and may be much larger than a video frame, where a plate is too small for the whole-frame
-    passes; the vehicle is found at any size (docs/detection.md, "Far plates")."""
+    (``PlateDetector.detect`` with ``vehicles=``). A photo has one chance and may be much larger than a video frame,
+    where a plate is too small for the whole-frame passes; the vehicle is found at any size (docs/detection.md, "Far
+    plates")."""
 
     def __init__(self, settings: Settings, threads: int | None = None) -> None:
         self.objects = ObjectDetector(settings, threads=threads)

@@ -32,7 +32,7 @@ prepare() {
     "$PYTHON" - "$CARRY/fonts" <<'EOF'
 import shutil, sys
 from sereno.training import synth
-found = [synth.font_index()[n] for n in synth.ALL_FONTS if n in synth.font_index()]
+found = synth.available_fonts(synth.ALL_FONTS)
 for path in found:
     shutil.copy(path, sys.argv[1])
 print(f"{len(found)} of {len(synth.ALL_FONTS)} font files copied")

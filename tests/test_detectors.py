@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import av
 import cv2
 import numpy as np
@@ -80,6 +82,28 @@ def test_the_squeezed_pass_puts_a_european_plate_where_it_is(detectors, tmp_path
     squeezed_alone = [Detection(box, score, "plate") for box, score in squeezing._squeezed_pass(image)]
     assert best_iou(np.array([normal[0].box]), squeezed_alone) >= 0.7
     assert squeezing.detect(image) == normal
+
+
+def test_a_plate_that_fills_the_photo_is_found_zoomed_out(detectors, tmp_path):
+    """Cropped plates given as photos (12 real Brazilian crops, about 160x80 px): the detector learnt plates in
+    street scenes and misses them; zoomed out it finds most, and their boxes come back in the photo's pixels,
+    covering it. The zoom-out pass looks only where nothing else was found: a frame with plates is unchanged, and
+    an empty one stays empty."""
+    plates, _ = detectors
+    zooming = PlateDetector(load_settings(tmp_path), zoom_out=True)
+    folder = shared_file("alpr/br-crops")
+    with (folder / "labels.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    photos = [cv2.imread(str(folder / row["file"])) for row in rows[::len(rows) // 12][:12]]
+    assert sum(bool(plates.detect(photo)) for photo in photos) <= 2
+    found = [(photo, zooming.detect(photo)) for photo in photos]
+    assert sum(bool(boxes) for _, boxes in found) >= 8
+    for photo, boxes in found:
+        whole = np.array([[0, 0, photo.shape[1], photo.shape[0]]])
+        assert all(best_iou(whole, [box]) >= 0.8 for box in boxes), boxes
+    image = frame("car-approach-plate-LS15EBC.mp4", 60)
+    assert zooming.detect(image) == plates.detect(image)
+    assert zooming.detect(np.full((720, 1280, 3), 128, np.uint8)) == []
 
 
 def test_no_plates_in_an_empty_scene(detectors):

@@ -100,6 +100,31 @@ def test_real_detector_end_to_end(tmp_path, settings):
     assert len(report.errors) == round((1 - report.exact) * 5)
 
 
+def test_photos_that_are_only_a_plate_are_read_end_to_end(tmp_path, settings):
+    """Real Brazilian crops given as photos, each labelled with the whole image as its plate's box: the detector
+    alone misses nearly all of them (it learnt plates in street scenes); the zoom-out pass and the whole-photo
+    reading find and read most."""
+    detectors = pytest.importorskip("sereno.vision.detectors", reason="the plate detector module is not installed")
+    from sereno.vision.models import ModelMissing
+
+    source = shared_file("alpr/br-crops")
+    with (source / "labels.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))[::150][:6]
+    for row in rows:
+        name = f"{row['plate']}.jpg"
+        image = cv2.imread(str(source / row["file"]))
+        (tmp_path / name).symlink_to(source / row["file"])
+        height, width = image.shape[:2]
+        (tmp_path / f"{row['plate']}.txt").write_text(f"{name}\t0\t0\t{width}\t{height}\t{row['plate']}\n")
+    try:
+        detector = detectors.PhotoPlateDetector(settings)
+    except ModelMissing as exc:
+        pytest.skip(f"plate detector model not installed: {exc}")
+    report = evaluate(tmp_path, PlateReader(settings, region="br"), detector)
+    assert report.plates == 6
+    assert report.plates_detected >= 5 / 6 and report.exact >= 4 / 6
+
+
 def test_cli_json_has_the_agreed_keys(tmp_path):
     (tmp_path / "crops").mkdir()
     folder, _ = crops_folder(tmp_path / "crops")

@@ -48,6 +48,20 @@ def test_reads_most_real_crops_exactly(reader_settings, region):
         assert read.frames == 1
 
 
+def test_a_photo_that_is_only_a_plate_is_read_whole_and_other_photos_are_not(reader_settings):
+    """``read_whole`` (a photo where the detector found no plate): a cropped plate, read with the whole photo as
+    its box; a photo of faces or of a street has no reading sure enough to count as a plate."""
+    reader = PlateReader(reader_settings, region="auto")
+    crops = labelled_crops("br", 10)
+    reads = [reader.read_whole(image) for image, _ in crops]
+    assert sum(read is not None and read.text == truth for read, (_, truth) in zip(reads, crops)) >= 8
+    image, _ = crops[0]
+    assert reads[0] is None or reads[0].box == (0.0, 0.0, float(image.shape[1]), float(image.shape[0]))
+    faces = sorted(shared_file("faces/knn-examples").rglob("*.jp*g"))
+    assert [reader.read_whole(cv2.imread(str(path))) for path in faces[:8]] == [None] * 8
+    assert reader.read_whole(np.full((80, 160, 3), 128, np.uint8)) is None
+
+
 def test_reads_plates_in_street_photos_from_their_box(reader_settings):
     folder = shared_file("alpr/openalpr-us-endtoend")
     reader = PlateReader(reader_settings, region="us")

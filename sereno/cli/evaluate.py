@@ -26,7 +26,8 @@ def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool):
     try:
         if vehicles:
             return PhotoPlateDetector(settings(ctx), threads=threads)
-        return PlateDetector(settings(ctx), threads=threads, squeeze=True)  # a photo's passes, the vehicles' left out
+        # a photo's passes, the vehicles' left out
+        return PlateDetector(settings(ctx), threads=threads, squeeze=True, zoom_out=True)
     except ModelMissing as exc:
         fail(str(exc), hint="run: sereno models install")
 

@@ -159,7 +159,11 @@ class PlateDetector:
        ``SQUEEZE_X`` of its width: the detector finds plates of about 2:1 (American, Mexican) far more reliably
        than long European ones (4.7:1), which the squeezed frame shows at about 2.3:1; it only adds plates the
        other passes missed (docs/detection.md, "Long plates");
-    3. each plate found is looked at again in a window twice its width, which tightens the box (the reader
+    3. with ``zoom_out``, only when no other pass found a plate: the frame centred on a grey canvas ``ZOOM_OUT``
+       times its size. The detector learnt plates in street scenes and misses one that fills the image (a
+       close-up photo, a cropped plate); zoomed out, it is the size the detector knows (docs/detection.md,
+       "Close-ups");
+    4. each plate found is looked at again in a window twice its width, which tightens the box (the reader
        crops from it); ``refine=False`` skips this step.
 
     ``precision`` (default: the ``plate_detector_precision`` setting) picks the model of steps 1 and 2: "float",
@@ -181,10 +185,12 @@ class PlateDetector:
         precision: str | None = None,
         region_input: int | None = None,
         squeeze: bool = False,
+        zoom_out: bool = False,
     ) -> None:
         """``region_input`` (default: the ``plate_region_input`` setting): long side in px at which a vehicle's
         region is looked at (``detect_in`` and the detail pass); 0 looks at it with the whole-frame pass's
-        resolution (cheaper; misses far plates). ``squeeze``: also look at the frame squeezed (step 2)."""
+        resolution (cheaper; misses far plates). ``squeeze``: also look at the frame squeezed (step 2).
+        ``zoom_out``: look at a frame where nothing was found zoomed out (step 3; for still photos)."""
         precision = precision or settings.plate_detector_precision
         path = model_file or _plate_model(settings, precision)
         self.model = YoloSession(path, _threads(settings, threads))
@@ -203,16 +209,18 @@ class PlateDetector:
         self.detail = detail
         self.refine = refine
         self.squeeze = squeeze
+        self.zoom_out = zoom_out
         self.region_input = settings.plate_region_input if region_input is None else region_input
         log.debug("plate detector ready", extra={"model": path.name, "size": size, "detail": detail, "refine": refine,
-                                                 "squeeze": squeeze})
+                                                 "squeeze": squeeze, "zoom_out": zoom_out})
 
     def detect(self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None = None) -> list[Detection]:
         """Plates in the frame, best score first. ``vehicles``: the frame's objects, to look closer inside them."""
         found = [self._pass(image_bgr, (0, 0), self.size)]
         if self.detail:
             found += self._detail_passes(image_bgr, vehicles)
-        return self._plates(image_bgr, found, self._squeezed_pass(image_bgr) if self.squeeze else ())
+        plates = self._plates(image_bgr, found, self._squeezed_pass(image_bgr) if self.squeeze else ())
+        return plates or (self._zoomed_out(image_bgr) if self.zoom_out else [])
 
     def detect_in(self, image_bgr: np.ndarray, regions: Sequence[Box]) -> list[Detection]:
         """Plates inside ``regions`` only (where the vehicles are), best score first; each region enlarged for the
@@ -248,6 +256,27 @@ class PlateDetector:
         stretch = width / squeezed_width
         return [((box[0] * stretch, box[1], box[2] * stretch, box[3]), score)
                 for box, score in self._pass(squeezed, (0, 0), self.size)]
+
+    def _zoomed_out(self, image_bgr: np.ndarray) -> list[Detection]:
+        """Plates found (and refined) with the frame centred on a grey canvas ``ZOOM_OUT`` times its size, their
+        boxes mapped back and kept inside the frame. The frame is first shrunk so that the canvas is at most
+        ``ZOOM_OUT_CANVAS`` px long: the pass sees it at ``size`` anyway, and a phone photo would make a huge one."""
+        height, width = image_bgr.shape[:2]
+        scale = min(1.0, ZOOM_OUT_CANVAS / (ZOOM_OUT * max(height, width)))
+        shrunk = image_bgr if scale == 1.0 else cv2.resize(
+            image_bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        inner_h, inner_w = shrunk.shape[:2]
+        canvas = np.full((round(inner_h * ZOOM_OUT), round(inner_w * ZOOM_OUT), 3), yolo.PAD_VALUE, np.uint8)
+        top, left = (canvas.shape[0] - inner_h) // 2, (canvas.shape[1] - inner_w) // 2
+        canvas[top:top + inner_h, left:left + inner_w] = shrunk
+        plates = []
+        for found in self._plates(canvas, [self._pass(canvas, (0, 0), self.size)]):
+            x1, x2 = ((v - left) / scale for v in found.box[::2])
+            y1, y2 = ((v - top) / scale for v in found.box[1::2])
+            box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+            if box[2] - box[0] >= 1 and box[3] - box[1] >= 1:
+                plates.append(Detection(box=box, score=found.score, label="plate"))
+        return plates
 
     def _detail_passes(
         self, image_bgr: np.ndarray, vehicles: Sequence[Detection] | None
@@ -302,14 +331,14 @@ class PlateDetector:
 
 class PhotoPlateDetector:
     """Plates in a still image (``sereno eval alpr``): the plate detector's passes over the whole frame (the
-    squeezed one for long plates included), and the vehicles the object detector finds, each looked at enlarged
-    (``PlateDetector.detect`` with ``vehicles=``). A photo has one chance and may be much larger than a video frame,
-    where a plate is too small for the whole-frame passes; the vehicle is found at any size (docs/detection.md, "Far
-    plates")."""
+    squeezed one for long plates included; zoomed out when nothing is found, for close-ups), and the vehicles the
+    object detector finds, each looked at enlarged (``PlateDetector.detect`` with ``vehicles=``). A photo has one
+    chance and may be much larger than a video frame, where a plate is too small for the whole-frame passes; the
+    vehicle is found at any size (docs/detection.md, "Far plates")."""
 
     def __init__(self, settings: Settings, threads: int | None = None) -> None:
         self.objects = ObjectDetector(settings, threads=threads)
-        self.plates = PlateDetector(settings, threads=threads, squeeze=True)
+        self.plates = PlateDetector(settings, threads=threads, squeeze=True, zoom_out=True)
 
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
         return self.plates.detect(image_bgr, vehicles=self.objects.detect(image_bgr))
@@ -325,6 +354,8 @@ MAX_REGION_ZOOM = 2.0  # a vehicle's region is enlarged at most this many times 
 REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320
 REFINE_MIN_IOU = 0.1
+ZOOM_OUT = 4.0  # canvas side in frame sides: a plate filling the frame then fills a quarter (best of 2.5, 4, 6)
+ZOOM_OUT_CANVAS = 2560  # px, long side; twice the largest pass a photo gets, so a found plate keeps its detail
 SQUEEZE_X = 0.5  # a 4.7:1 European plate looks 2.35:1, the shape of the plates the detector knows best
 WINDOW_OVERLAP = 0.5  # windows overlapping by this fraction of the smaller one are looked at as one
 

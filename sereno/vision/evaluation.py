@@ -2,7 +2,9 @@
 
 - openalpr end-to-end: ``X.jpg`` beside ``X.txt`` holding ``file<TAB>x<TAB>y<TAB>w<TAB>h<TAB>PLATE`` lines (one per
   labelled plate). The plate detector finds boxes; a truth plate counts as detected when a box overlaps it with
-  IoU >= 0.3, and the reader reads that box. An undetected plate counts as a wrong read.
+  IoU >= 0.3, and the reader reads that box. In an image where the detector finds no plate, the reader reads the
+  whole image (``read_whole``: a photo that is only a plate); it counts as a box when it fits a plate format. An
+  undetected plate counts as a wrong read.
 - crops: ``labels.csv`` with columns ``file,plate``; the reader reads each crop.
 
 Scores are per labelled plate; ``ms_per_image`` is detection + reading time per image (file decoding excluded).
@@ -41,6 +43,8 @@ class Reader(Protocol):
     def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None: ...
 
     def read_crop(self, crop_bgr: np.ndarray) -> PlateRead | None: ...
+
+    def read_whole(self, image_bgr: np.ndarray) -> PlateRead | None: ...
 
 
 class Detector(Protocol):
@@ -162,6 +166,19 @@ def _read_end_to_end(image: np.ndarray, plate: LabelledPlate, detections: list[D
     return True, reader.read(image, best.box)
 
 
+def read_photo(
+    image: np.ndarray, plates: tuple[LabelledPlate, ...], reader: Reader, detector: Detector
+) -> list[tuple[LabelledPlate, bool, PlateRead | None]]:
+    """(plate, detected, read) for each labelled plate of a photo: the detector's boxes read, or the whole image
+    when the detector finds no plate."""
+    detections = [d for d in detector.detect(image) if d.label == "plate"]
+    if detections:
+        return [(plate, *_read_end_to_end(image, plate, detections, reader)) for plate in plates]
+    whole = reader.read_whole(image)  # its box is the whole image
+    return [(plate, True, whole) if whole and whole.box and plate.box and iou(whole.box, plate.box) >= IOU_DETECTED
+            else (plate, False, None) for plate in plates]
+
+
 def run_samples(
     samples: list[Sample], layout: str, reader: Reader, detector: Detector | None = None
 ) -> Iterator[tuple[Sample, list[tuple[LabelledPlate, bool, PlateRead | None]] | str, float]]:
@@ -177,8 +194,7 @@ def run_samples(
         else:
             if detector is None:
                 raise ValueError("the openalpr end-to-end layout needs a plate detector")
-            detections = [d for d in detector.detect(image) if d.label == "plate"]
-            results = [(plate, *_read_end_to_end(image, plate, detections, reader)) for plate in sample.plates]
+            results = read_photo(image, sample.plates, reader, detector)
         yield sample, results, time.perf_counter() - start
 
 

@@ -38,6 +38,11 @@ READ_MARGINS = ((CROP_MARGIN_X, CROP_MARGIN_Y), (0.03, -0.12), (0.10, 0.0), (0.0
 # Video has many frames of each plate to pool (multi-frame consensus), so the camera pipeline stops at the main crop
 # when it gives a format fit this sure: same accuracy on the validation plates, 1.7 crops per plate instead of 5.
 SURE_READ = 0.9
+# A photo in which no plate is found may be only a plate (a cropped one, a close-up); read whole, its reading is kept
+# when it fits a plate format at least this surely. Readings of whole photos without a plate (80 face photos, 75
+# frames of the shared videos) fit one at most 0.4; 95% of the real crops' training splits fit at 0.65 or more
+# (docs/detection.md, "Close-ups").
+WHOLE_IMAGE_MIN_CONFIDENCE = 0.6
 # Our recogniser also reads a crop around the plate's character rows (``row_crop``): the box widened by this on each
 # side to look for them (a clipped first or last character), and their rectangle grown by these fractions of its width
 # and height. With the five crops: 95.4% of the detector-like validation plates against 94.5%, and 91.1% against 87.3%
@@ -438,6 +443,15 @@ class PlateReader:
         if plate is None:
             return None
         return replace(plate, box=tuple(float(v) for v in box))
+
+    def read_whole(self, image_bgr: np.ndarray) -> PlateRead | None:
+        """A photo in which no plate was found, read as one plate (``read`` with the whole image as the box); None
+        unless the reading fits a plate format with ``WHOLE_IMAGE_MIN_CONFIDENCE``."""
+        height, width = image_bgr.shape[:2]
+        plate = self.read(image_bgr, (0.0, 0.0, float(width), float(height)))
+        if plate is None or plate.region is None or plate.confidence < WHOLE_IMAGE_MIN_CONFIDENCE:
+            return None
+        return plate
 
     def read_crop(self, crop_bgr: np.ndarray) -> PlateRead | None:
         """Read an already cropped plate; None when no plate character is found. (No row crop: on the tight crops

@@ -106,8 +106,6 @@ def rapidocr_reader() -> Callable[[np.ndarray], str]:
 
 
 def tesseract_reader() -> Callable[[np.ndarray], str]:
-    if not shutil.which("tesseract"):
-        raise RuntimeError("tesseract not installed: apt-get install tesseract-ocr")
     command = ["tesseract", "stdin", "stdout", "--psm", "7", "-c", f"tessedit_char_whitelist={PLATE_CHARS}"]
     environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
@@ -144,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--both-backends", action="store_true", help="report sereno with each recogniser backend")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if "tesseract" in args.readers.split(",") and not shutil.which("tesseract"):
+        print("error: tesseract is not installed: apt-get install tesseract-ocr (or leave it out: "
+              "--readers sereno,pp-ocrv4)", file=sys.stderr)
+        return 2
 
     cores = len(os.sched_getaffinity(0))
     print(f"CPU cores available to this process: {cores}" + ("" if cores == 1 else " (use taskset -c 0 for one)"))

@@ -128,6 +128,19 @@ def small_view(crops: list[Crop], seed: int) -> list[Crop]:
     return viewed
 
 
+def tilted_view(image: np.ndarray, degrees: float) -> np.ndarray:
+    """A crop as it is cut around a plate tilted by ``degrees`` (camera roll, a slope, a motorcycle): the image
+    turned about its centre on a canvas that holds all of it, the border replicated (validation)."""
+    height, width = image.shape[:2]
+    rotation = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    cos, sin = abs(rotation[0, 0]), abs(rotation[0, 1])
+    new_width, new_height = int(width * cos + height * sin), int(width * sin + height * cos)
+    rotation[0, 2] += (new_width - width) / 2
+    rotation[1, 2] += (new_height - height) / 2
+    return cv2.warpAffine(image, rotation, (new_width, new_height), flags=cv2.INTER_CUBIC,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
 def synthetic_validation(count: int, seed: int, region: str = "mx") -> list[Crop]:
     """A fixed synthetic validation set of one region's layouts (the same plates for the same seed)."""
     rng = np.random.default_rng(seed)

@@ -14,6 +14,7 @@ Unreadable files are reported and skipped, never fatal.
 from __future__ import annotations
 
 import csv
+import glob
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -99,7 +100,10 @@ def iou(a: Box, b: Box) -> float:
 
 
 def _image_beside(label_file: Path) -> Path | None:
-    return next((label_file.with_suffix(s) for s in IMAGE_SUFFIXES if label_file.with_suffix(s).exists()), None)
+    """The image with the label file's name, whatever the case of its suffix (cameras write ``IMG_0042.JPG``)."""
+    found = (p for p in label_file.parent.glob(f"{glob.escape(label_file.stem)}.*")
+             if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    return min(found, default=None)
 
 
 def detect_layout(folder: Path) -> str:

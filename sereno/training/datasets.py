@@ -141,6 +141,18 @@ def tilted_view(image: np.ndarray, degrees: float) -> np.ndarray:
                           borderMode=cv2.BORDER_REPLICATE)
 
 
+def dimmed_view(image: np.ndarray, gain: float = 0.15, gamma: float = 1.5) -> np.ndarray:
+    """A crop as an under-exposed night shot records it: intensities to the power ``gamma``, times ``gain``, back
+    in 8 bits (few grey levels left) (validation)."""
+    scaled = (image.astype(np.float32) / 255.0) ** gamma * gain * 255.0
+    return np.clip(np.round(scaled), 0, 255).astype(np.uint8)
+
+
+def washed_view(image: np.ndarray, lift: float = 0.8) -> np.ndarray:
+    """A crop washed out by glare or haze: blended ``lift`` of the way to white (validation)."""
+    return np.clip(np.round(image.astype(np.float32) * (1.0 - lift) + 255.0 * lift), 0, 255).astype(np.uint8)
+
+
 def synthetic_validation(count: int, seed: int, region: str = "mx") -> list[Crop]:
     """A fixed synthetic validation set of one region's layouts (the same plates for the same seed)."""
     rng = np.random.default_rng(seed)

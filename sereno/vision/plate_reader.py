@@ -50,6 +50,12 @@ WHOLE_IMAGE_MIN_CONFIDENCE = 0.6
 ROW_SEARCH_MARGIN_X = 0.10
 ROW_CROP_PAD = (0.04, 0.15)
 MIN_CROP_HEIGHT = 48  # smaller crops are upscaled (bicubic) before recognition
+# An unsure reading of a low-contrast crop is tried again with these luminance percentiles stretched to 0-255. Low
+# contrast: less than a quarter of the scale between them. Every dimmed or washed-out training crop is below it, but
+# only 7% of the straight Brazilian ones (a grey plate) and almost no US or Argentine ones: stretched, those lost a
+# plate per set (docs/accuracy.md, "Dark and washed-out crops").
+STRETCH_PERCENTILES = (1, 99)
+LOW_CONTRAST = 64
 PLATE_ROW_HEIGHT = 0.7  # rows at least this fraction of the tallest text carry the plate's characters
 SECOND_LINE_HEIGHT = 0.4  # two-line plates may print one line smaller (motorcycles): rows this tall may join
 TWO_LINE_ASPECT = 1.7  # an image narrower than this (width / height) may hold two lines of characters
@@ -88,6 +94,19 @@ def upscale_small(crop_bgr: np.ndarray, min_height: int = MIN_CROP_HEIGHT) -> np
         return crop_bgr
     scale = min_height / height
     return cv2.resize(crop_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+def contrast_stretched(crop_bgr: np.ndarray) -> np.ndarray | None:
+    """A low-contrast crop (a plate at night, under-exposed, or washed out by glare: its luminance's 1st-99th
+    percentiles less than ``LOW_CONTRAST`` apart) with those percentiles stretched to 0-255; None for any other
+    crop, and for a flat one."""
+    if crop_bgr.size == 0:
+        return None
+    gray = crop_bgr if crop_bgr.ndim == 2 else cv2.cvtColor(crop_bgr, cv2.COLOR_BGR2GRAY)
+    low, high = np.percentile(gray, STRETCH_PERCENTILES)
+    if not 1 <= high - low < LOW_CONTRAST:
+        return None
+    return np.clip((crop_bgr.astype(np.float32) - low) * (255.0 / (high - low)), 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------- PP-OCRv4 (rapidocr-onnxruntime) ----------------
@@ -430,16 +449,19 @@ class PlateReader:
 
     def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None:
         """Read the plate inside ``box`` of a full frame through every crop of ``margins`` and, with our recogniser,
-        the ``row_crop`` (only the main crop when its reading is sure, with ``sure_read``); the result carries the
-        box."""
+        the ``row_crop`` (only the main crop when its reading is sure, with ``sure_read``), then, when the best
+        reading is still unsure (``SURE_READ``), the main crop ``contrast_stretched``; the result carries the box."""
         main, *others = self.margins
-        scored = self._scored(crop_with_margin(image_bgr, box, main))
+        main_crop = crop_with_margin(image_bgr, box, main)
+        scored = self._scored(main_crop)
         plate = self._best(scored)
         if self.sure_read is None or _unsure(plate, self.sure_read):
             scored += [s for margin in others for s in self._scored(crop_with_margin(image_bgr, box, margin))]
             if self.rows is not None:
                 scored += self._scored(row_crop(image_bgr, box, self.rows))
             plate = self._best(scored)
+        if _unsure(plate, SURE_READ) and main_crop is not None:
+            plate = self._best(scored + self._scored(contrast_stretched(main_crop)))
         if plate is None:
             return None
         return replace(plate, box=tuple(float(v) for v in box))
@@ -457,13 +479,16 @@ class PlateReader:
         """Read an already cropped plate; None when no plate character is found. When that reading is unsure (it fits
         no format, or below ``SURE_READ``), the crop's character rows are read too, levelled (``row_crop`` over the
         whole crop): the recogniser reads a plate tilted 20 degrees in its crop almost never right, its levelled rows
-        mostly (docs/accuracy.md, "Tilted crops"). Read always, the rows cost 3 of 151 straight US crops ("Row
-        crop")."""
+        mostly (docs/accuracy.md, "Tilted crops"; read always, the rows cost 3 of 151 straight US crops, "Row
+        crop"); and so is the crop ``contrast_stretched`` (a dark or washed-out plate: "Dark and washed-out
+        crops")."""
         scored = self._scored(crop_bgr)
         plate = self._best(scored)
-        if self.rows is not None and _unsure(plate, SURE_READ):
+        if _unsure(plate, SURE_READ):
             height, width = crop_bgr.shape[:2]
-            scored += self._scored(row_crop(crop_bgr, (0.0, 0.0, float(width), float(height)), self.rows))
+            if self.rows is not None:
+                scored += self._scored(row_crop(crop_bgr, (0.0, 0.0, float(width), float(height)), self.rows))
+            scored += self._scored(contrast_stretched(crop_bgr))
             plate = self._best(scored)
         return plate
 

@@ -9,6 +9,8 @@ its own rate, remuxed (``sereno.video.live_mux``), with the analysis overlay as 
   binary message is a media fragment (moof+mdat, one frame). ``origin``: the stream time (ms since 1970) of the
   video's time 0, so ``origin + currentTime`` is the stream time on screen.
 - ``overlay`` {at, width, height, objects, plates} while the overlay is on (``live.overlay_json``).
+- ``settings`` {overlay}: the browser's ``{"overlay": ...}`` taken into account. Overlay messages already on their
+  way may arrive before it; after it, they follow the setting.
 - ``error`` {error, message, ledger_seq} then close (4401 not logged in, 4403 refused, 4404 unknown camera);
   ``ended`` {reason: grant_expired} then close 1000.
 
@@ -119,6 +121,7 @@ async def _send(websocket: WebSocket, svc: Services, camera_id: str, token: str 
     """The feed's messages and the overlay to the browser until it leaves, the session ends or the grant expires."""
     checked = time.monotonic()
     shown = 0  # the overlay's frame version last sent
+    acknowledged = wanted["overlay"]  # the overlay setting the browser was last told of (at first, its own ?overlay)
     while not svc.closing and not receiver.done():
         if until is not None and svc.gov.now() >= until:  # a tablet's grant ended: so does its view
             await websocket.send_json({"type": "ended", "reason": "grant_expired"})
@@ -146,7 +149,11 @@ async def _send(websocket: WebSocket, svc: Services, camera_id: str, token: str 
                 if message.state == "unavailable":
                     await websocket.close()
                     return
-        if wanted["overlay"] and (version := svc.frames.version(camera_id)) != shown:
+        overlay_on = wanted["overlay"]
+        if overlay_on != acknowledged:
+            acknowledged = overlay_on
+            await websocket.send_json({"type": "settings", "overlay": overlay_on})
+        if overlay_on and (version := svc.frames.version(camera_id)) != shown:
             frame = svc.frames.latest(camera_id)
             if frame is not None:
                 shown = version

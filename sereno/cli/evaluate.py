@@ -17,7 +17,9 @@ app = typer.Typer(no_args_is_help=True)
 SHOWN_ERRORS = 15
 
 
-def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool):
+def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool, required: bool):
+    """The photo detector; when it is not ``required`` (a crops folder, where it only looks into images that do not
+    read as crops) and its models are missing, None with a warning."""
     try:
         from sereno.vision.detectors import PhotoPlateDetector, PlateDetector
         from sereno.vision.models import ModelMissing
@@ -29,7 +31,11 @@ def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool):
         # a photo's passes, the vehicles' left out
         return PlateDetector(settings(ctx), threads=threads, squeeze=True, zoom_out=True)
     except ModelMissing as exc:
-        fail(str(exc), hint="run: sereno models install")
+        if required:
+            fail(str(exc), hint="run: sereno models install")
+        err_console.print(f"[yellow]warning:[/] every image is read as a plate crop ({exc}; run: sereno models "
+                          "install)", highlight=False)
+        return None
 
 
 def _print_report(folder: Path, report: Report, region: str, backend: str, plate_detector: str | None,
@@ -54,8 +60,9 @@ def _print_report(folder: Path, report: Report, region: str, backend: str, plate
 @app.command("alpr")
 def alpr(
     ctx: typer.Context,
-    folder: Path = typer.Argument(..., help="Labelled folder: labels.csv (file,plate) crops, or X.jpg + X.txt pairs "
-                                  "(openalpr end-to-end: file x y w h PLATE)."),
+    folder: Path = typer.Argument(..., help="Labelled folder: labels.csv (file,plate) of plate crops or of photos of "
+                                  "one plate each, or X.jpg + X.txt pairs (openalpr end-to-end: file x y w h "
+                                  "PLATE)."),
     region: str = typer.Option(AUTO, "--region", "-r", help=f"Plate region: {', '.join((AUTO, *REGIONS))}."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output, with every error."),
     limit: Optional[int] = typer.Option(None, "--limit", "-n", min=1, help="Only the first N images."),
@@ -76,7 +83,7 @@ def alpr(
         reader = PlateReader(settings(ctx), region=region, threads=threads, backend=backend)
     except (UnknownRegion, DatasetError, ValueError) as exc:
         fail(str(exc))
-    detector = _detector(ctx, threads, vehicles) if layout == END_TO_END else None
+    detector = _detector(ctx, threads, vehicles, required=layout == END_TO_END)
     columns = (TextColumn("reading plates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("eval", total=None)

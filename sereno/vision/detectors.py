@@ -259,8 +259,10 @@ class PlateDetector:
 
     def _zoomed_out(self, image_bgr: np.ndarray) -> list[Detection]:
         """Plates found (and refined) with the frame centred on a grey canvas ``ZOOM_OUT`` times its size, their
-        boxes mapped back and kept inside the frame. The frame is first shrunk so that the canvas is at most
-        ``ZOOM_OUT_CANVAS`` px long: the pass sees it at ``size`` anyway, and a phone photo would make a huge one."""
+        boxes mapped back and kept inside the frame; a box much taller than wide is dropped (zoomed out, a face or
+        a sign can pass for a plate; a motorcycle's near-square plate stays). The frame is first shrunk so that the
+        canvas is at most ``ZOOM_OUT_CANVAS`` px long: the detector sees it at ``size`` anyway, and a phone photo
+        would make a huge one."""
         height, width = image_bgr.shape[:2]
         scale = min(1.0, ZOOM_OUT_CANVAS / (ZOOM_OUT * max(height, width)))
         shrunk = image_bgr if scale == 1.0 else cv2.resize(
@@ -269,12 +271,13 @@ class PlateDetector:
         canvas = np.full((round(inner_h * ZOOM_OUT), round(inner_w * ZOOM_OUT), 3), yolo.PAD_VALUE, np.uint8)
         top, left = (canvas.shape[0] - inner_h) // 2, (canvas.shape[1] - inner_w) // 2
         canvas[top:top + inner_h, left:left + inner_w] = shrunk
+        scale_x, scale_y = inner_w / width, inner_h / height
         plates = []
         for found in self._plates(canvas, [self._pass(canvas, (0, 0), self.size)]):
-            x1, x2 = ((v - left) / scale for v in found.box[::2])
-            y1, y2 = ((v - top) / scale for v in found.box[1::2])
+            x1, x2 = ((v - left) / scale_x for v in found.box[::2])
+            y1, y2 = ((v - top) / scale_y for v in found.box[1::2])
             box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
-            if box[2] - box[0] >= 1 and box[3] - box[1] >= 1:
+            if box[3] - box[1] >= 1 and box[2] - box[0] >= MIN_PLATE_ASPECT * (box[3] - box[1]):
                 plates.append(Detection(box=box, score=found.score, label="plate"))
         return plates
 
@@ -355,7 +358,7 @@ REFINE_WINDOW = 2.0  # window side in plate widths
 REFINE_SIZE = 320
 REFINE_MIN_IOU = 0.1
 ZOOM_OUT = 4.0  # canvas side in frame sides: a plate filling the frame then fills a quarter (best of 2.5, 4, 6)
-ZOOM_OUT_CANVAS = 2560  # px, long side; twice the largest pass a photo gets, so a found plate keeps its detail
+ZOOM_OUT_CANVAS = 1280  # px, long side: the pass looks at 640, the refinement at 320 in windows twice a plate wide
 SQUEEZE_X = 0.5  # a 4.7:1 European plate looks 2.35:1, the shape of the plates the detector knows best
 WINDOW_OVERLAP = 0.5  # windows overlapping by this fraction of the smaller one are looked at as one
 

@@ -5,7 +5,9 @@
   IoU >= 0.3, and the reader reads that box. In an image where the detector finds no plate, the reader reads the
   whole image (``read_whole``: a photo that is only a plate); it counts as a box when it fits a plate format. An
   undetected plate counts as a wrong read.
-- crops: ``labels.csv`` with columns ``file,plate``; the reader reads each crop.
+- crops: ``labels.csv`` with columns ``file,plate``; the reader reads each crop. Such a folder may also hold whole
+  photos of one plate each (labelled with the text only): with a detector, an image whose reading as a crop is
+  unsure is also searched for plates, and the surest reading wins (``read_one_plate``).
 
 Scores are per labelled plate; ``ms_per_image`` is detection + reading time per image (file decoding excluded).
 Unreadable files are reported and skipped, never fatal.
@@ -14,7 +16,6 @@ Unreadable files are reported and skipped, never fatal.
 from __future__ import annotations
 
 import csv
-import glob
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ import numpy as np
 
 from sereno.domain import Box, Detection, PlateRead
 from sereno.plates import normalize_plate
+from sereno.vision.plate_reader import unsure
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ IOU_DETECTED = 0.3
 CROPS = "crops"
 END_TO_END = "openalpr-endtoend"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+PHOTO_PLATE_SHARE = 0.25  # a plate found covering less of a crops-folder image than this: the image is a photo
 
 
 class DatasetError(ValueError):
@@ -99,17 +102,26 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _image_beside(label_file: Path) -> Path | None:
-    """The image with the label file's name, whatever the case of its suffix (cameras write ``IMG_0042.JPG``)."""
-    found = (p for p in label_file.parent.glob(f"{glob.escape(label_file.stem)}.*")
-             if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    return min(found, default=None)
+def _images_by_name(folder: Path) -> dict[str, Path]:
+    """The folder's images by name without suffix, whatever the case of the suffix (cameras write ``IMG_0042.JPG``);
+    where one name has several, the suffix first in ``IMAGE_SUFFIXES``."""
+    images: dict[str, Path] = {}
+    for path in sorted(folder.iterdir(), key=lambda p: (_suffix_rank(p), p.name)):
+        if _suffix_rank(path) < len(IMAGE_SUFFIXES) and path.is_file():
+            images.setdefault(path.stem, path)
+    return images
+
+
+def _suffix_rank(path: Path) -> int:
+    suffix = path.suffix.lower()
+    return IMAGE_SUFFIXES.index(suffix) if suffix in IMAGE_SUFFIXES else len(IMAGE_SUFFIXES)
 
 
 def detect_layout(folder: Path) -> str:
     if (folder / "labels.csv").is_file():
         return CROPS
-    if any(_image_beside(label) for label in folder.glob("*.txt")):
+    images = _images_by_name(folder)
+    if any(label.stem in images for label in folder.glob("*.txt")):
         return END_TO_END
     raise DatasetError(
         f"{folder}: neither labels.csv (crops layout: file,plate) nor X.jpg + X.txt pairs (openalpr end-to-end "
@@ -131,8 +143,9 @@ def crop_samples(folder: Path, problems: list[dict]) -> list[Sample]:
 
 def end_to_end_samples(folder: Path, problems: list[dict]) -> list[Sample]:
     samples = []
+    images = _images_by_name(folder)
     for label_file in sorted(folder.glob("*.txt")):
-        image = _image_beside(label_file)
+        image = images.get(label_file.stem)
         if image is None:
             problems.append({"file": label_file.name, "problem": "no image with the same name"})
             continue
@@ -170,6 +183,26 @@ def _read_end_to_end(image: np.ndarray, plate: LabelledPlate, detections: list[D
     return True, reader.read(image, best.box)
 
 
+def read_one_plate(image: np.ndarray, reader: Reader, detector: Detector | None) -> PlateRead | None:
+    """A crops-layout image: a plate crop, or a whole photo of one plate. Read as a crop; when that reading is
+    unsure (``plate_reader.unsure``) and there is a detector, the image is searched for plates: those covering less
+    than ``PHOTO_PLATE_SHARE`` of it (so the image is a photo, not a crop) are read too, and the reading that fits a
+    plate format with the highest confidence wins (a photo read as one crop fits none). A crop's own plate covers
+    most of it: there the crop's reading stays, as readings of the detector's box lost plates on real crops."""
+    read = reader.read_crop(image)
+    if detector is None or not unsure(read):
+        return read
+    area = image.shape[0] * image.shape[1]
+    found = [reader.read(image, d.box) for d in detector.detect(image)
+             if d.label == "plate" and _area(d.box) < PHOTO_PLATE_SHARE * area]
+    return max((r for r in (read, *found) if r is not None), key=lambda r: (r.region is not None, r.confidence),
+               default=None)
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
 def read_photo(
     image: np.ndarray, plates: tuple[LabelledPlate, ...], reader: Reader, detector: Detector
 ) -> list[tuple[LabelledPlate, bool, PlateRead | None]]:
@@ -194,7 +227,7 @@ def run_samples(
             continue
         start = time.perf_counter()
         if layout == CROPS:
-            results = [(sample.plates[0], True, reader.read_crop(image))]
+            results = [(sample.plates[0], True, read_one_plate(image, reader, detector))]
         else:
             if detector is None:
                 raise ValueError("the openalpr end-to-end layout needs a plate detector")

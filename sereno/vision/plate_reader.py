@@ -39,10 +39,11 @@ READ_MARGINS = ((CROP_MARGIN_X, CROP_MARGIN_Y), (0.03, -0.12), (0.10, 0.0), (0.0
 # when it gives a format fit this sure: same accuracy on the validation plates, 1.7 crops per plate instead of 5.
 SURE_READ = 0.9
 # A photo in which no plate is found may be only a plate (a cropped one, a close-up); read whole, its reading is kept
-# when it fits a plate format at least this surely. Readings of whole photos without a plate (80 face photos, 75
+# when it fits a plate format at least this surely. Readings of whole photos without a plate (78 face photos, 74
 # frames of the shared videos) fit one at most 0.4; 95% of the real crops' training splits fit at 0.65 or more
 # (docs/detection.md, "Close-ups").
 WHOLE_IMAGE_MIN_CONFIDENCE = 0.6
+WHOLE_IMAGE_LONG_SIDE = 1280  # px: a photo read whole is shrunk to this first (the reader looks at far fewer pixels)
 # Our recogniser also reads a crop around the plate's character rows (``row_crop``): the box widened by this on each
 # side to look for them (a clipped first or last character), and their rectangle grown by these fractions of its width
 # and height. With the five crops: 95.4% of the detector-like validation plates against 94.5%, and 91.1% against 87.3%
@@ -450,46 +451,56 @@ class PlateReader:
     def read(self, image_bgr: np.ndarray, box: Box) -> PlateRead | None:
         """Read the plate inside ``box`` of a full frame through every crop of ``margins`` and, with our recogniser,
         the ``row_crop`` (only the main crop when its reading is sure, with ``sure_read``), then, when the best
-        reading is still unsure (``SURE_READ``), the main crop ``contrast_stretched``; the result carries the box."""
+        reading is still unsure, the main crop ``contrast_stretched`` (``_with_stretch``); the result carries the
+        box."""
         main, *others = self.margins
         main_crop = crop_with_margin(image_bgr, box, main)
         scored = self._scored(main_crop)
-        plate = self._best(scored)
-        if self.sure_read is None or _unsure(plate, self.sure_read):
+        if self.sure_read is None or unsure(self._best(scored), self.sure_read):
             scored += [s for margin in others for s in self._scored(crop_with_margin(image_bgr, box, margin))]
             if self.rows is not None:
                 scored += self._scored(row_crop(image_bgr, box, self.rows))
-            plate = self._best(scored)
-        if _unsure(plate, SURE_READ) and main_crop is not None:
-            plate = self._best(scored + self._scored(contrast_stretched(main_crop)))
+        plate = self._with_stretch(main_crop, scored)
         if plate is None:
             return None
         return replace(plate, box=tuple(float(v) for v in box))
 
     def read_whole(self, image_bgr: np.ndarray) -> PlateRead | None:
-        """A photo in which no plate was found, read as one plate (``read`` with the whole image as the box); None
-        unless the reading fits a plate format with ``WHOLE_IMAGE_MIN_CONFIDENCE``."""
+        """A photo in which no plate was found, read as one plate (``read`` with the whole image as the box, a large
+        photo first shrunk to ``WHOLE_IMAGE_LONG_SIDE``); None unless the reading fits a plate format with
+        ``WHOLE_IMAGE_MIN_CONFIDENCE``. The reading's box is the whole photo."""
         height, width = image_bgr.shape[:2]
-        plate = self.read(image_bgr, (0.0, 0.0, float(width), float(height)))
-        if plate is None or plate.region is None or plate.confidence < WHOLE_IMAGE_MIN_CONFIDENCE:
+        scale = min(1.0, WHOLE_IMAGE_LONG_SIDE / max(height, width, 1))
+        photo = image_bgr if scale == 1.0 else cv2.resize(
+            image_bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        plate = self.read(photo, _whole(photo))
+        if unsure(plate, WHOLE_IMAGE_MIN_CONFIDENCE):
             return None
-        return plate
+        return replace(plate, box=_whole(image_bgr))
 
     def read_crop(self, crop_bgr: np.ndarray) -> PlateRead | None:
         """Read an already cropped plate; None when no plate character is found. When that reading is unsure (it fits
         no format, or below ``SURE_READ``), the crop's character rows are read too, levelled (``row_crop`` over the
         whole crop): the recogniser reads a plate tilted 20 degrees in its crop almost never right, its levelled rows
         mostly (docs/accuracy.md, "Tilted crops"; read always, the rows cost 3 of 151 straight US crops, "Row
-        crop"); and so is the crop ``contrast_stretched`` (a dark or washed-out plate: "Dark and washed-out
-        crops")."""
+        crop"); then, while still unsure, the crop ``contrast_stretched`` (a dark or washed-out plate: "Dark and
+        washed-out crops")."""
         scored = self._scored(crop_bgr)
+        if self.rows is not None and unsure(self._best(scored), self._sure):
+            scored += self._scored(row_crop(crop_bgr, _whole(crop_bgr), self.rows))
+        return self._with_stretch(crop_bgr, scored)
+
+    @property
+    def _sure(self) -> float:
+        """The confidence from which a reading needs no second look."""
+        return SURE_READ if self.sure_read is None else self.sure_read
+
+    def _with_stretch(self, crop_bgr: np.ndarray | None, scored: list[tuple[float, PlateRead]]) -> PlateRead | None:
+        """The best of ``scored``; while that is unsure, with ``crop_bgr`` read ``contrast_stretched`` too (a
+        low-contrast crop only: another one gives no stretched reading)."""
         plate = self._best(scored)
-        if _unsure(plate, SURE_READ):
-            height, width = crop_bgr.shape[:2]
-            if self.rows is not None:
-                scored += self._scored(row_crop(crop_bgr, (0.0, 0.0, float(width), float(height)), self.rows))
-            scored += self._scored(contrast_stretched(crop_bgr))
-            plate = self._best(scored)
+        if crop_bgr is not None and unsure(plate, self._sure):
+            plate = self._best(scored + self._scored(contrast_stretched(crop_bgr)))
         return plate
 
     def _scored(self, crop_bgr: np.ndarray | None) -> list[tuple[float, PlateRead]]:
@@ -505,6 +516,11 @@ class PlateReader:
         return max(scored, key=lambda s: (s[1].region is not None, s[0]))[1] if scored else None
 
 
-def _unsure(plate: PlateRead | None, sure: float) -> bool:
+def unsure(plate: PlateRead | None, sure: float = SURE_READ) -> bool:
     """No reading, or one that fits no plate format, or fits one with less than ``sure`` confidence."""
     return plate is None or plate.region is None or plate.confidence < sure
+
+
+def _whole(image: np.ndarray) -> Box:
+    """The whole image as a box."""
+    return (0.0, 0.0, float(image.shape[1]), float(image.shape[0]))

@@ -21,7 +21,6 @@ nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -34,12 +33,12 @@ import numpy as np  # noqa: E402
 
 from long_plates import NO_PLATE_VIDEOS, frames_of  # noqa: E402
 from sereno.config import load_settings  # noqa: E402
+from shared_data import SHARED, missing  # noqa: E402
 from sereno.training.datasets import load_crop_set  # noqa: E402
 from sereno.vision.detectors import PhotoPlateDetector  # noqa: E402
 from sereno.vision.evaluation import LabelledPlate, read_photo  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
 STEPS = ("neither", "zoom-out", "both")
 
 
@@ -119,8 +118,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=("val", "train"), default="val")
     args = parser.parse_args()
-    if not (SHARED / "alpr" / "br-crops").exists():
-        print(f"error: {SHARED / 'alpr' / 'br-crops'} not found: set SERENO_SHARED_DATA", file=sys.stderr)
+    if missing("alpr/br-crops"):
         return 2
     settings = load_settings()
     detector = PhotoPlateDetector(settings, threads=1)

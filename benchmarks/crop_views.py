@@ -21,7 +21,6 @@ asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,10 +31,10 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from sereno.config import load_settings  # noqa: E402
+from shared_data import SHARED, missing  # noqa: E402
 from sereno.training.datasets import dimmed_view, load_crop_set, tilted_view, washed_view  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
 VIEWS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "as-given": lambda image: image,
     **{f"turned-{angle}": (lambda image, angle=angle: tilted_view(image, angle)) for angle in (10, 20, 30)},
@@ -59,8 +58,7 @@ def main() -> int:
     unknown = [view for view in views if view not in VIEWS]
     if unknown:
         parser.error(f"unknown view {', '.join(unknown)}: use {', '.join(VIEWS)}")
-    if not (SHARED / "alpr" / "us-crops").exists():
-        print(f"error: {SHARED / 'alpr' / 'us-crops'} not found: set SERENO_SHARED_DATA", file=sys.stderr)
+    if missing("alpr/us-crops"):
         return 2
     settings = load_settings()
     print(f"read exactly ({args.split} split), crop alone / read_crop:")

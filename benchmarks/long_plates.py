@@ -16,7 +16,6 @@ nothing.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -28,11 +27,11 @@ import av  # noqa: E402
 import cv2  # noqa: E402
 
 from sereno.config import load_settings  # noqa: E402
+from shared_data import SHARED, missing  # noqa: E402
 from sereno.training.detector_like import (EUROPEAN_WIDTH_RATIO, PLATE_WIDTH, best_match,  # noqa: E402
                                            detected_frames, flat_synthetic_plates, plate_frames)
 from sereno.vision.detectors import PlateDetector  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
 DEMO_CLIP = "car-approach-plate-LS15EBC.mp4"
 NO_PLATE_VIDEOS = ("street-pedestrians-vtest.avi", "persons-one-by-one.mp4", "parking-lot-overhead.mp4",
                    "faces-short-clip.mp4", "highway-320x240-a.avi")
@@ -101,8 +100,7 @@ def false_plates(plain: PlateDetector, squeezing: PlateDetector) -> None:
 
 
 def main() -> int:
-    if not (SHARED / "video" / DEMO_CLIP).exists():
-        print(f"error: {SHARED / 'video' / DEMO_CLIP} not found: set SERENO_SHARED_DATA", file=sys.stderr)
+    if missing(f"video/{DEMO_CLIP}"):
         return 2
     settings = load_settings()
     plain = PlateDetector(settings, threads=1)

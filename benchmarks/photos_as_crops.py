@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -30,13 +29,13 @@ sys.path.insert(0, str(REPO))
 import cv2  # noqa: E402
 
 from sereno.config import load_settings  # noqa: E402
+from shared_data import SHARED, missing  # noqa: E402
 from sereno.training.detector_like import plate_frames  # noqa: E402
 from sereno.training.train import detector_like_plates  # noqa: E402
 from sereno.vision.detectors import PhotoPlateDetector  # noqa: E402
 from sereno.vision.evaluation import END_TO_END, evaluate, load_samples  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
 SET_REGIONS = {"us": "us", "br": "br", "ar": "ar", "mx-synth": "mx", "other-synth": "auto"}
 
 
@@ -70,8 +69,7 @@ def main() -> int:
     parser.add_argument("--end-to-end", action="store_true",
                         help="also openalpr-us-endtoend's photos (evaluation only)")
     args = parser.parse_args()
-    if not (SHARED / "alpr" / "us-crops").exists():
-        print(f"error: {SHARED / 'alpr' / 'us-crops'} not found: set SERENO_SHARED_DATA", file=sys.stderr)
+    if missing("alpr/us-crops"):
         return 2
     settings = load_settings()
     detector = PhotoPlateDetector(settings, threads=1)

@@ -164,7 +164,8 @@ def test_a_tablet_without_its_event_stream_still_hears_the_decision_by_a_slow_po
     expect(tablet.locator("body.stream-lost")).to_have_count(1)  # the page says live updates may be late
     tablet.select_option("#feed-camera", "tij-garita")
     tablet.fill("#feed-reason", "apoyo a una unidad en la garita, vehículo sospechoso")
-    with tablet.expect_response("**/api/feed-requests") as asked:
+    # the request itself, not one of the page's polls of the same address (a GET, listing requests)
+    with tablet.expect_response(lambda r: r.url.endswith("/api/feed-requests") and r.request.method == "POST") as asked:
         tablet.click("#feed-request")
     expect(tablet.locator("#feed-status .waiting")).to_be_visible()
     polls = feed_request_polls(tablet)

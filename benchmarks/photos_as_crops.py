@@ -69,6 +69,9 @@ def main() -> int:
     parser.add_argument("--end-to-end", action="store_true",
                         help="also openalpr-us-endtoend's photos (evaluation only)")
     args = parser.parse_args()
+    unknown = [name for name in filter(None, args.sets.split(",")) if name not in SET_REGIONS]
+    if unknown:
+        parser.error(f"unknown set {', '.join(unknown)}: use {', '.join(SET_REGIONS)}")
     if missing("alpr/us-crops"):
         return 2
     settings = load_settings()

@@ -165,8 +165,20 @@ def test_cli_json_has_the_agreed_keys(tmp_path):
     payload = json.loads(result.stdout)
     assert {"images", "plates_detected", "exact", "char_accuracy", "ms_per_image", "errors"} <= payload.keys()
     assert payload["images"] == 3 and payload["reader"] in {"pp-ocrv4", "plate-ocr"}
-    # crops: the detector looks only into images that do not read as crops; the figure says which one it was
-    assert payload["plate_detector"] in {"float", "int8", None}
+    # crops: the detector looks only into images that do not read as crops; the figures say which one it was
+    assert (payload["plate_detector"] is None) == (payload["vehicles"] is None)
+
+
+def test_a_crops_folder_is_read_without_the_detector_models_with_a_warning(tmp_path, monkeypatch):
+    (tmp_path / "crops").mkdir()
+    folder, _ = crops_folder(tmp_path / "crops")
+    monkeypatch.setenv("SERENO_MODELS_DIR", str(tmp_path / "no-models"))
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "eval", "alpr", str(folder),
+                                      "--region", "br", "--json", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    assert "every image is read as a plate crop" in result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["images"] == 3 and payload["plate_detector"] is None and payload["vehicles"] is None
     assert all({"file", "truth", "read"} <= e.keys() for e in payload["errors"])
 
 

@@ -18,24 +18,30 @@ SHOWN_ERRORS = 15
 
 
 def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool, required: bool):
-    """The photo detector; when it is not ``required`` (a crops folder, where it only looks into images that do not
-    read as crops) and its models are missing, None with a warning."""
+    """The photo detector, and whether it looks inside the vehicles. A crops folder does not require one (it only
+    looks into images that do not read as crops): there, a missing model gives a warning and the plate detector
+    alone, or no detector at all."""
     try:
         from sereno.vision.detectors import PhotoPlateDetector, PlateDetector
         from sereno.vision.models import ModelMissing
     except ImportError as exc:
-        fail(f"the plate detector is not available ({exc})", hint="reinstall sereno: pip install -e .")
-    try:
-        if vehicles:
-            return PhotoPlateDetector(settings(ctx), threads=threads)
-        # a photo's passes, the vehicles' left out
-        return PlateDetector(settings(ctx), threads=threads, squeeze=True, zoom_out=True)
-    except ModelMissing as exc:
         if required:
-            fail(str(exc), hint="run: sereno models install")
-        err_console.print(f"[yellow]warning:[/] every image is read as a plate crop ({exc}; run: sereno models "
-                          "install)", highlight=False)
-        return None
+            fail(f"the plate detector is not available ({exc})", hint="reinstall sereno: pip install -e .")
+        err_console.print(f"[yellow]warning:[/] every image is read as a plate crop: the plate detector is not "
+                          f"available ({exc})", highlight=False)
+        return None, False
+    makers = [(True, lambda: PhotoPlateDetector(settings(ctx), threads=threads))] if vehicles else []
+    # a photo's passes, the vehicles' left out
+    makers.append((False, lambda: PlateDetector(settings(ctx), threads=threads, squeeze=True, zoom_out=True)))
+    for inside_vehicles, make in makers:
+        try:
+            return make(), inside_vehicles
+        except ModelMissing as exc:
+            if required:
+                fail(str(exc))
+            err_console.print(f"[yellow]warning:[/] {exc}", highlight=False)
+    err_console.print("[yellow]warning:[/] every image is read as a plate crop", highlight=False)
+    return None, False
 
 
 def _print_report(folder: Path, report: Report, region: str, backend: str, plate_detector: str | None,
@@ -70,7 +76,7 @@ def alpr(
                                 "plate-ocr or pp-ocrv4."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="ONNX threads per model."),
     vehicles: bool = typer.Option(True, "--vehicles/--no-vehicles",
-                                  help="End to end: also look for plates inside the vehicles the object detector "
+                                  help="Photos: also look for plates inside the vehicles the object detector "
                                   "finds, enlarged (finds small plates; about 150 ms more per 720p photo on one "
                                   "core)."),
 ) -> None:
@@ -83,7 +89,7 @@ def alpr(
         reader = PlateReader(settings(ctx), region=region, threads=threads, backend=backend)
     except (UnknownRegion, DatasetError, ValueError) as exc:
         fail(str(exc))
-    detector = _detector(ctx, threads, vehicles, required=layout == END_TO_END)
+    detector, vehicles = _detector(ctx, threads, vehicles, required=layout == END_TO_END)
     columns = (TextColumn("reading plates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("eval", total=None)

@@ -28,6 +28,7 @@ import numpy as np
 
 from sereno.domain import Box, Detection, PlateRead
 from sereno.plates import normalize_plate
+from sereno.vision.plate_formats import FORMATS
 from sereno.vision.plate_reader import unsure
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ CROPS = "crops"
 END_TO_END = "openalpr-endtoend"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 PHOTO_PLATE_SHARE = 0.25  # a plate found covering less of a crops-folder image than this: the image is a photo
+SHORTEST_PLATE = min(len(f.pattern) for formats in FORMATS.values() for f in formats)
 
 
 class DatasetError(ValueError):
@@ -195,7 +197,10 @@ def read_one_plate(image: np.ndarray, reader: Reader, detector: Detector | None)
     area = image.shape[0] * image.shape[1]
     found = [reader.read(image, d.box) for d in detector.detect(image)
              if d.label == "plate" and _area(d.box) < PHOTO_PLATE_SHARE * area]
-    return max((r for r in (read, *found) if r is not None), key=lambda r: (r.region is not None, r.confidence),
+    # A reading that fits no format competes only when it is as long as the shortest plate: a sticker's one letter
+    # can be surer than a whole plate (requiring a format instead lost 11 of the drawn-car frames' plates).
+    plausible = [r for r in found if r is not None and (r.region is not None or len(r.text) >= SHORTEST_PLATE)]
+    return max((r for r in (read, *plausible) if r is not None), key=lambda r: (r.region is not None, r.confidence),
                default=None)
 
 

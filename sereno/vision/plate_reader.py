@@ -486,20 +486,16 @@ class PlateReader:
         crop"); then, while still unsure, the crop ``contrast_stretched`` (a dark or washed-out plate: "Dark and
         washed-out crops")."""
         scored = self._scored(crop_bgr)
-        if self.rows is not None and unsure(self._best(scored), self._sure):
+        if self.rows is not None and unsure(self._best(scored)):
             scored += self._scored(row_crop(crop_bgr, _whole(crop_bgr), self.rows))
         return self._with_stretch(crop_bgr, scored)
 
-    @property
-    def _sure(self) -> float:
-        """The confidence from which a reading needs no second look."""
-        return SURE_READ if self.sure_read is None else self.sure_read
-
     def _with_stretch(self, crop_bgr: np.ndarray | None, scored: list[tuple[float, PlateRead]]) -> PlateRead | None:
-        """The best of ``scored``; while that is unsure, with ``crop_bgr`` read ``contrast_stretched`` too (a
-        low-contrast crop only: another one gives no stretched reading)."""
+        """The best of ``scored``; while that is unsure (below ``SURE_READ``, whatever ``sure_read`` says), with
+        ``crop_bgr`` read ``contrast_stretched`` too (a low-contrast crop only: another one gives no stretched
+        reading)."""
         plate = self._best(scored)
-        if crop_bgr is not None and unsure(plate, self._sure):
+        if crop_bgr is not None and unsure(plate):
             plate = self._best(scored + self._scored(contrast_stretched(crop_bgr)))
         return plate
 

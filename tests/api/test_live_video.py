@@ -125,7 +125,7 @@ def test_the_overlay_is_turned_on_and_off_on_the_same_socket(video_api: Api) -> 
         socket.send(json.dumps({"overlay": False}))
         # Overlays already on their way may come first; after the server says it took the setting, none.
         assert {"type": "settings", "overlay": False} in (text for text in texts if text["type"] != "overlay")
-        after = [json.loads(m)["type"] for m, _ in zip(received, range(60)) if isinstance(m, str)]
+        after = [json.loads(m)["type"] for _, m in zip(range(60), received) if isinstance(m, str)]
         assert "overlay" not in after
 
 

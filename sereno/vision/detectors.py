@@ -20,6 +20,7 @@ from onnxruntime import InferenceSession
 from sereno.config import Settings
 from sereno.domain import Box, Detection
 from sereno.vision import yolo
+from sereno.vision.images import shrunk
 from sereno.vision.models import (OBJECT_DETECTOR, PLATE_DETECTOR, QUANTIZED_PLATE_DETECTOR, ModelMissing,
                                   model_path)
 from sereno.vision.onnx import make_session
@@ -264,13 +265,11 @@ class PlateDetector:
         canvas is at most ``ZOOM_OUT_CANVAS`` px long: the detector sees it at ``size`` anyway, and a phone photo
         would make a huge one."""
         height, width = image_bgr.shape[:2]
-        scale = min(1.0, ZOOM_OUT_CANVAS / (ZOOM_OUT * max(height, width)))
-        shrunk = image_bgr if scale == 1.0 else cv2.resize(
-            image_bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-        inner_h, inner_w = shrunk.shape[:2]
+        inner = shrunk(image_bgr, ZOOM_OUT_CANVAS / ZOOM_OUT)
+        inner_h, inner_w = inner.shape[:2]
         canvas = np.full((round(inner_h * ZOOM_OUT), round(inner_w * ZOOM_OUT), 3), yolo.PAD_VALUE, np.uint8)
         top, left = (canvas.shape[0] - inner_h) // 2, (canvas.shape[1] - inner_w) // 2
-        canvas[top:top + inner_h, left:left + inner_w] = shrunk
+        canvas[top:top + inner_h, left:left + inner_w] = inner
         scale_x, scale_y = inner_w / width, inner_h / height
         plates = []
         for found in self._plates(canvas, [self._pass(canvas, (0, 0), self.size)]):

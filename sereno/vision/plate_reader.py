@@ -20,6 +20,7 @@ import numpy as np
 from sereno.config import Settings
 from sereno.domain import Box, PlateRead
 from sereno.plates import PLATE_CHARS, normalize_plate
+from sereno.vision.images import shrunk
 from sereno.vision.onnx import make_session
 from sereno.vision.plate_formats import Reading, check_region, decode_scored
 
@@ -469,10 +470,7 @@ class PlateReader:
         """A photo in which no plate was found, read as one plate (``read`` with the whole image as the box, a large
         photo first shrunk to ``WHOLE_IMAGE_LONG_SIDE``); None unless the reading fits a plate format with
         ``WHOLE_IMAGE_MIN_CONFIDENCE``. The reading's box is the whole photo."""
-        height, width = image_bgr.shape[:2]
-        scale = min(1.0, WHOLE_IMAGE_LONG_SIDE / max(height, width, 1))
-        photo = image_bgr if scale == 1.0 else cv2.resize(
-            image_bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        photo = shrunk(image_bgr, WHOLE_IMAGE_LONG_SIDE)
         plate = self.read(photo, _whole(photo))
         if unsure(plate, WHOLE_IMAGE_MIN_CONFIDENCE):
             return None

@@ -90,10 +90,39 @@ def test_regions_pick_their_own_formats():
     ("AB12CD", "@@##@@"),  # Portugal since 2020
     ("GB123D", "@@###@"),  # a Dutch sidecode
     ("BMW1234", "@@@####"),  # Germany (B MW 1234) or Poland: one pattern
+    ("1A23456", "#@#####"),  # Czech Republic
+    ("B456ABC", "@###@@@"),  # Romania, or a British prefix plate
+    ("ABC123", "@@@###"),  # Sweden, Finland, Hungary, Lithuania
 ])
 def test_european_country_formats(text, pattern):
-    read = decode(probs_for(text), "eu")
+    read = decode(probs_for(text, p=0.99), "eu")
     assert (read.text, read.region, read.pattern) == (text, "eu", pattern)
+
+
+def test_european_series_sharing_a_pattern_are_one_format_with_their_shares_added():
+    european = FORMATS["eu"]
+    assert len({f.pattern for f in european}) == len(european)
+    german_or_polish = next(f for f in european if f.pattern == "@@@####")
+    assert "PL" in german_or_polish.name and "DE" in german_or_polish.name
+    assert german_or_polish.prior > 0.03  # Poland's share and Germany's together
+
+
+def test_a_sure_character_is_not_turned_into_its_look_alike_for_a_more_common_series():
+    # A British prefix plate (A123BCD): a sharp 5 stays a 5 although the current series (AB12CDE) is far more common.
+    read = decode(probs_for("M579ADV", p=0.98, alternatives={1: {"5": 0.995}}), "eu")
+    assert (read.text, read.pattern, read.corrections) == ("M579ADV", "@###@@@", ())
+
+
+def test_an_unsure_character_still_gives_way_to_the_format():
+    read = decode(probs_for("MS79ADV", p=0.98, alternatives={1: {"5": 0.6, "S": 0.3}}), "eu")
+    assert (read.text, read.pattern) == ("MS79ADV", "@@##@@@")
+    assert [(c.original, c.corrected) for c in read.corrections] == [("5", "S")]
+
+
+def test_a_sure_i_where_a_digit_belongs_is_still_a_one():
+    # I and 1 (like O and 0) are the same stroke in many plate typefaces: certainty does not tell them apart.
+    read = decode(probs_for("LSI5EBC", p=0.98, alternatives={2: {"I": 0.9999}}), "eu")
+    assert (read.text, read.pattern) == ("LS15EBC", "@@##@@@")
 
 
 def test_auto_chooses_the_region_whose_format_fits():

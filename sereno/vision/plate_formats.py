@@ -39,6 +39,8 @@ _SLOT_MASKS = {
 }
 _FLOOR = 1e-6  # probabilities are clipped here so one impossible slot does not give -inf
 LOOKALIKE_WEIGHT = 0.3  # P(read as a look-alike | true char) relative to reading it right, scaled by 1 - cost
+SURE_CHAR = 0.8  # above this probability a character's look-alikes lose support as its doubt shrinks
+FONT_TWINS = (frozenset("I1"), frozenset("O0"))  # the same stroke in many plate typefaces
 MIN_CORRECTION_PROB = 0.02  # a non-look-alike change needs at least this much support from the recogniser
 NO_FORMAT_PRIOR = 0.01  # prior of a plate that follows none of the known formats (below US free-form)
 CANDIDATES_PER_POSITION = 3
@@ -46,22 +48,32 @@ MIN_LENGTH_AFTER_DROP = 5  # readings are only shortened to plates of at least t
 MIN_CANDIDATE_PROB = 0.01
 
 
-def _lookalike_matrix() -> np.ndarray:
-    """K[a, c]: how much a reading of ``a`` supports the true character ``c`` (1 on the diagonal)."""
-    matrix = np.eye(len(PLATE_CHARS))
-    for pair, cost in CONFUSION_COSTS.items():
+def _lookalike_matrix(pairs) -> np.ndarray:
+    """K[a, c]: how much a reading of ``a`` supports the true character ``c``, for the look-alike ``pairs``."""
+    matrix = np.zeros((len(PLATE_CHARS), len(PLATE_CHARS)))
+    for pair in pairs:
         a, c = sorted(pair)
-        matrix[_INDEX[a], _INDEX[c]] = matrix[_INDEX[c], _INDEX[a]] = LOOKALIKE_WEIGHT * (1.0 - cost)
+        matrix[_INDEX[a], _INDEX[c]] = matrix[_INDEX[c], _INDEX[a]] = LOOKALIKE_WEIGHT * (1.0 - CONFUSION_COSTS[pair])
     return matrix
 
 
-_LOOKALIKE = _lookalike_matrix()
+_TWIN_LOOKALIKE = _lookalike_matrix(p for p in CONFUSION_COSTS if p in FONT_TWINS)
+_SHAPE_LOOKALIKE = _lookalike_matrix(p for p in CONFUSION_COSTS if p not in FONT_TWINS)
 
 
 def with_lookalikes(probs: np.ndarray) -> np.ndarray:
     """Per position, each character's support: its own probability, or a look-alike's probability scaled by how
-    often recognisers confuse the two (a confident 'B' still leaves room for an '8' where a format needs a digit)."""
-    return (probs[:, :, np.newaxis] * _LOOKALIKE[np.newaxis]).max(axis=1)
+    often recognisers confuse the two (an unsure 'B' still leaves room for an '8' where a format needs a digit).
+
+    A sure reading leaves little room: above ``SURE_CHAR`` a look-alike's share shrinks with the reading's doubt
+    (1 - p). On held-out crops, a character read at 0.99 or more was a look-alike of the truth about once in a
+    thousand, one read at 0.5-0.8 about one time in six; a flat share let a format's prior turn a sharp '5' into an
+    'S' (a British prefix plate A123BCD read AI23BCD, the current series). ``FONT_TWINS`` keep the flat share: their
+    glyphs are the same stroke in many plate typefaces, so no certainty tells them apart (the British plate LS15EBC
+    reads its 1 as I at 0.9999)."""
+    doubt = np.minimum(1.0, (1.0 - probs) / (1.0 - SURE_CHAR))
+    weights = _TWIN_LOOKALIKE[np.newaxis] + doubt[:, :, np.newaxis] * _SHAPE_LOOKALIKE[np.newaxis]
+    return np.maximum(probs, (probs[:, :, np.newaxis] * weights).max(axis=1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +84,52 @@ class PlateFormat:
     name: str
 
 
-def _de_formats() -> list[PlateFormat]:
+def _german_series() -> list[tuple[str, float, str]]:
     """German plates: district 1-3 letters, 1-2 letters, 1-4 digits, at most 8 characters."""
-    patterns = [
+    patterns = sorted({
         "@" * d + "@" * m + "#" * n
         for d, m, n in product((1, 2, 3), (1, 2), (1, 2, 3, 4))
         if d + m + n <= 8
-    ]
-    share = 0.25 / len(set(patterns))
-    return [PlateFormat("eu", p, share, "DE") for p in sorted(set(patterns))]
+    })
+    return [(p, 0.25 / len(patterns), "DE") for p in patterns]
+
+
+# European series: (pattern, rough share among European plates, where it is issued). Shares follow each country's
+# fleet. Series of smaller fleets and older series still on the road are there so that their plates read as what they
+# are, not "corrected" into a look-alike series of a bigger country. A series whose share is under NO_FORMAT_PRIOR
+# is left out: a reading that fits no format already beats it (Swiss ZH123456, Irish 131D1234, old French 123ABC75).
+EUROPEAN_SERIES: tuple[tuple[str, float, str], ...] = (
+    ("@@##@@@", 0.15, "UK; RO"),
+    ("@@###@@", 0.15, "FR (SIV), IT, SK, RS; AT"),
+    ("####@@@", 0.10, "ES"),
+    ("@@#####", 0.04, "PL (two-letter district); DK, NO; CH"),
+    ("@@@####", 0.03, "PL (three-letter district); GR"),
+    ("@@@##@@", 0.03, "PL (three-letter district, mixed)"),
+    ("##@@@#", 0.02, "NL sidecode 7"),
+    ("#@@@##", 0.02, "NL sidecode 8"),
+    ("@@###@", 0.01, "NL sidecode 9; HR"),
+    ("@###@@", 0.01, "NL sidecode 10"),
+    ("#@@@###", 0.03, "BE"),
+    ("@@##@@", 0.02, "PT (2020)"),
+    ("##@@##", 0.01, "PT (2005)"),
+    ("#@#####", 0.01, "CZ"),
+    ("@@@###", 0.02, "SE, FI, HU, LT; BE (before 2008)"),
+    ("@###@@@", 0.01, "RO; UK prefix (1983-2001)"),
+    ("@@####@@", 0.01, "BG, HR, RS; ES provincial (before 2000)"),
+    ("@@####", 0.008, "CH, LV; PT (before 1992)"),
+    ("@@@@###", 0.004, "HU (since 2022)"),
+    *_german_series(),
+)
+
+
+def _merged(region: str, series) -> list[PlateFormat]:
+    """One format per pattern: where several series share a pattern, their shares add up and their names join."""
+    shares: dict[str, float] = {}
+    names: dict[str, list[str]] = {}
+    for pattern, share, name in series:
+        shares[pattern] = shares.get(pattern, 0.0) + share
+        names.setdefault(pattern, []).append(name)
+    return [PlateFormat(region, p, shares[p], "; ".join(dict.fromkeys(names[p]))) for p in shares]
 
 
 # Priors within a region add up to at most 1; the rest is left to plates outside these formats.
@@ -114,22 +163,7 @@ FORMATS: dict[str, list[PlateFormat]] = {
         # Free-form: vanity and many state series mix letters and digits anywhere. Weak prior per length.
         *(PlateFormat("us", "*" * n, 0.05, f"free-form, {n} characters") for n in range(5, 9)),
     ],
-    "eu": [
-        PlateFormat("eu", "@@##@@@", 0.15, "UK"),
-        PlateFormat("eu", "@@###@@", 0.15, "FR (SIV), IT"),
-        PlateFormat("eu", "####@@@", 0.10, "ES"),
-        PlateFormat("eu", "@@#####", 0.04, "PL (two-letter district)"),
-        PlateFormat("eu", "@@@####", 0.03, "PL (three-letter district)"),
-        PlateFormat("eu", "@@@##@@", 0.03, "PL (three-letter district, mixed)"),
-        PlateFormat("eu", "##@@@#", 0.02, "NL sidecode"),
-        PlateFormat("eu", "#@@@##", 0.02, "NL sidecode"),
-        PlateFormat("eu", "@@###@", 0.01, "NL sidecode"),
-        PlateFormat("eu", "@###@@", 0.01, "NL sidecode"),
-        PlateFormat("eu", "#@@@###", 0.03, "BE"),
-        PlateFormat("eu", "@@##@@", 0.02, "PT (2020)"),
-        PlateFormat("eu", "##@@##", 0.01, "PT (2005)"),
-        *_de_formats(),
-    ],
+    "eu": _merged("eu", EUROPEAN_SERIES),
     "br": [
         PlateFormat("br", "@@@####", 0.55, "old series (ABC-1234)"),
         PlateFormat("br", "@@@#@##", 0.40, "Mercosur (ABC1D23)"),

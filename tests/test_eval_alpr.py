@@ -210,6 +210,36 @@ def test_cli_refuses_bad_input_with_a_hint(tmp_path):
     assert result.exit_code == 1 and "use one of auto" in result.output
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "eval", "alpr", str(tmp_path)])
     assert result.exit_code == 1 and "labels.csv" in result.output
+    (tmp_path / "labels.csv").write_text("file,owner\na.jpg,someone\n")
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "eval", "alpr", str(tmp_path)])
+    assert result.exit_code == 1 and "no plate column" in result.output
+
+
+def test_a_labels_file_written_by_a_spreadsheet_is_understood(tmp_path):
+    source = shared_file("alpr/br-crops")
+    with (source / "labels.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))[:3]
+    # Excel in Spanish or Portuguese: byte-order mark, semicolons, its own column names, a plate with a dash
+    lines = ["Filename;Plate Number"] + [f"{source / r['file']};{r['plate'][:3]}-{r['plate'][3:]}" for r in rows]
+    (tmp_path / "labels.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    layout, samples, problems = load_samples(tmp_path)
+    assert layout == CROPS and problems == []
+    assert [s.plates[0].text for s in samples] == [r["plate"] for r in rows]
+    assert all(s.image.is_file() for s in samples)
+
+
+def test_a_labels_file_without_a_plate_column_says_what_it_found_and_what_to_name_it(tmp_path):
+    (tmp_path / "labels.csv").write_text("file,owner\na.jpg,someone\n")
+    with pytest.raises(DatasetError, match=r"no plate column \(header: file,owner\); name it one of: plate"):
+        load_samples(tmp_path)
+
+
+def test_an_end_to_end_label_may_write_the_plate_with_spaces(tmp_path):
+    (tmp_path / "photo.jpg").symlink_to(sorted(shared_file("alpr/openalpr-us-endtoend").glob("*.jpg"))[0])
+    (tmp_path / "photo.txt").write_text("photo.jpg 10 20 100 30 AB 123 CD\nphoto.jpg 10 20 100 30\n")
+    _, samples, problems = load_samples(tmp_path)
+    assert [p.text for p in samples[0].plates] == ["AB123CD"]
+    assert problems == [{"file": "photo.txt:2", "problem": "expected: file x y w h PLATE"}]
 
 
 def test_layout_errors_and_metrics():

@@ -93,8 +93,11 @@ def alpr(
     columns = (TextColumn("reading plates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("eval", total=None)
-        report = evaluate(folder, reader, detector, limit,
-                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+        try:
+            report = evaluate(folder, reader, detector, limit,
+                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except DatasetError as exc:  # labels.csv without the columns it needs
+            fail(str(exc))
     # which plate detector made the boxes (setting plate_detector_precision), so a figure says what produced it
     plate_detector = settings(ctx).plate_detector_precision if detector is not None else None
     if as_json:

@@ -131,15 +131,40 @@ def detect_layout(folder: Path) -> str:
     )
 
 
+# Column names labelled sets use for the image and the plate (compared in lower case, spaces as underscores).
+FILE_COLUMNS = ("file", "filename", "file_name", "image", "image_name", "image_path", "img", "path")
+PLATE_COLUMNS = ("plate", "plate_number", "plate_text", "license_plate", "text", "label", "number", "lp")
+
+
+def _column(header: list[str], names: tuple[str, ...], what: str, found: str) -> str:
+    keys = {h.strip().lower().replace(" ", "_"): h for h in header}
+    for name in names:
+        if name in keys:
+            return keys[name]
+    raise DatasetError(f"labels.csv: no {what} column (header: {found}); name it one of: {', '.join(names)}")
+
+
 def crop_samples(folder: Path, problems: list[dict]) -> list[Sample]:
-    samples = []
-    with (folder / "labels.csv").open(newline="", encoding="utf-8") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            plate = normalize_plate(row.get("plate") or "")
-            if not row.get("file") or not plate:
-                problems.append({"file": f"labels.csv:{line}", "problem": "needs both file and plate columns"})
+    """``labels.csv``: one image and its plate per row. Written by a spreadsheet as well: a byte-order mark, ``;``
+    or tab between columns, and the usual names for the two columns are understood."""
+    with (folder / "labels.csv").open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        head = handle.readline()
+        delimiter = max(",;\t", key=head.count)
+        handle.seek(0)
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        header = reader.fieldnames or []
+        found = delimiter.join(header) or "empty"
+        file_column = _column(header, FILE_COLUMNS, "image file", found)
+        plate_column = _column(header, PLATE_COLUMNS, "plate", found)
+        samples = []
+        for line, row in enumerate(reader, start=2):
+            name = (row.get(file_column) or "").strip()
+            plate = normalize_plate(row.get(plate_column) or "")
+            if not name or not plate:
+                problems.append({"file": f"labels.csv:{line}", "problem": f"needs both {file_column} and "
+                                 f"{plate_column}"})
                 continue
-            samples.append(Sample(folder / row["file"], (LabelledPlate(plate),)))
+            samples.append(Sample(folder / name, (LabelledPlate(plate),)))
     return samples
 
 
@@ -158,7 +183,11 @@ def end_to_end_samples(folder: Path, problems: list[dict]) -> list[Sample]:
             fields = line.split("\t") if "\t" in line else line.split()
             try:
                 x, y, w, h = (float(v) for v in fields[1:5])
-                plates.append(LabelledPlate(normalize_plate(fields[5]), (x, y, x + w, y + h)))
+                # a plate written with spaces ("AB 123 CD") spreads over several space-separated fields
+                plate = normalize_plate("".join(fields[5:]))
+                if not plate:
+                    raise ValueError("no plate")
+                plates.append(LabelledPlate(plate, (x, y, x + w, y + h)))
             except (ValueError, IndexError):
                 problems.append({"file": f"{label_file.name}:{number}", "problem": "expected: file x y w h PLATE"})
         if plates:

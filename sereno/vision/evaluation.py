@@ -34,9 +34,10 @@ from sereno.vision.plate_reader import unsure
 log = logging.getLogger(__name__)
 
 IOU_DETECTED = 0.3
+UNREADABLE = "not a readable image (missing, damaged, or not JPEG, PNG, BMP, WebP or TIFF)"
 CROPS = "crops"
 END_TO_END = "openalpr-endtoend"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 PHOTO_PLATE_SHARE = 0.25  # a plate found covering less of a crops-folder image than this: the image is a photo
 SHORTEST_PLATE = min(len(f.pattern) for formats in FORMATS.values() for f in formats)
 
@@ -257,7 +258,7 @@ def run_samples(
     for sample in samples:
         image = cv2.imread(str(sample.image), cv2.IMREAD_COLOR)
         if image is None:
-            yield sample, "not a readable image", 0.0
+            yield sample, UNREADABLE, 0.0
             continue
         start = time.perf_counter()
         if layout == CROPS:

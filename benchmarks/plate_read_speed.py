@@ -4,7 +4,8 @@ per 720p frame of the demo clip, and where the time of a still photo goes (``Pho
 ``sereno eval alpr`` reads photos: object detector, each plate-detector pass, refinement, reading). CPU time of this
 process (so other jobs on a shared machine do not count) and wall time; prints figures, asserts nothing.
 
-    SERENO_MODELS_DIR=~/.cache/sereno/models taskset -c 0 .venv/bin/python benchmarks/plate_read_speed.py
+    SERENO_MODELS_DIR=~/.cache/sereno/models taskset -c 0 .venv/bin/python benchmarks/plate_read_speed.py \
+        [--region us|auto|...]
 
 Needs the models (`sereno models install`) and ../shared/data (alpr/us-crops, video/car-approach-plate-LS15EBC.mp4).
 """
@@ -54,11 +55,12 @@ def timed(items, work, repeats: int = 1) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=30, help="720p frames of the demo clip (every 3rd frame)")
+    parser.add_argument("--region", default="us", help="the reader's plate region (the camera pipeline's is auto)")
     args = parser.parse_args()
     settings = load_settings()
     crops = [c.image for c in load_crop_set(SHARED / "alpr", "us", "val")]
     ocr = PlateOCR(threads=1)
-    reader = PlateReader(settings, region="us", threads=1)
+    reader = PlateReader(settings, region=args.region, threads=1)
     cpu, wall = timed(crops, ocr.char_probs, repeats=3)
     print(f"PlateOCR recognition: {cpu:.2f} ms CPU / {wall:.2f} ms wall per crop ({len(crops)} held-out US crops)")
     cpu, wall = timed(crops, reader.read_crop)

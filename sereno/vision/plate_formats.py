@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from typing import NamedTuple
 
@@ -66,11 +67,11 @@ def with_lookalikes(probs: np.ndarray) -> np.ndarray:
     often recognisers confuse the two (an unsure 'B' still leaves room for an '8' where a format needs a digit).
 
     A sure reading leaves little room: above ``SURE_CHAR`` a look-alike's share shrinks with the reading's doubt
-    (1 - p). On held-out crops, a character read at 0.99 or more was a look-alike of the truth about once in a
-    thousand, one read at 0.5-0.8 about one time in six; a flat share let a format's prior turn a sharp '5' into an
-    'S' (a British prefix plate A123BCD read AI23BCD, the current series). ``FONT_TWINS`` keep the flat share: their
+    (1 - p). On held-out crops, a character read at 0.99 or more was a look-alike of the truth about once in two
+    thousand, one read at 0.5-0.8 about one time in six; a flat share let a format's prior turn a sharp '3' into a
+    'B' (a Romanian V304HRE read VB04HRE, the British current series). ``FONT_TWINS`` keep the flat share: their
     glyphs are the same stroke in many plate typefaces, so no certainty tells them apart (the British plate LS15EBC
-    reads its 1 as I at 0.9999)."""
+    reads its 1 as I at 0.9999; the price: a British prefix plate A123BCD still reads AI23BCD)."""
     doubt = np.minimum(1.0, (1.0 - probs) / (1.0 - SURE_CHAR))
     weights = _TWIN_LOOKALIKE[np.newaxis] + doubt[:, :, np.newaxis] * _SHAPE_LOOKALIKE[np.newaxis]
     return np.maximum(probs, (probs[:, :, np.newaxis] * weights).max(axis=1))
@@ -96,8 +97,10 @@ def _german_series() -> list[tuple[str, float, str]]:
 
 # European series: (pattern, rough share among European plates, where it is issued). Shares follow each country's
 # fleet. Series of smaller fleets and older series still on the road are there so that their plates read as what they
-# are, not "corrected" into a look-alike series of a bigger country. A series whose share is under NO_FORMAT_PRIOR
-# is left out: a reading that fits no format already beats it (Swiss ZH123456, Irish 131D1234, old French 123ABC75).
+# are, not "corrected" into a look-alike series of a bigger country. A series whose pattern would be a format of its
+# own with a share under NO_FORMAT_PRIOR is left out: a reading that fits no format already beats it (Swiss
+# ZH123456, Irish 131D1234, old French 123ABC75). Some listed here under that share (@@####, @@@@###) add to a German
+# pattern's share.
 EUROPEAN_SERIES: tuple[tuple[str, float, str], ...] = (
     ("@@##@@@", 0.15, "UK; RO"),
     ("@@###@@", 0.15, "FR (SIV), IT, SK, RS; AT"),
@@ -226,30 +229,55 @@ def _candidates(probs: np.ndarray) -> tuple[tuple[CharCandidate, ...], ...]:
     )
 
 
-def _corrections(
-    probs: np.ndarray, raw: list[str], chosen: str, fmt: PlateFormat, raw_positions: list[int]
-) -> list[Correction] | None:
-    """The changes from ``raw`` (the recogniser's first choices; "" where a character is inserted) to ``chosen``, or
-    None when one of them has too little support to be believable."""
+def _corrections(raw: list[str], chosen: str, fmt: PlateFormat, raw_positions: list[int]) -> list[Correction]:
+    """The changes from ``raw`` (the recogniser's first choices; "" where a character is inserted) to ``chosen``."""
     found = []
     for pos, (was, now) in enumerate(zip(raw, chosen)):
         if was == now:
             continue
         look_alike = frozenset((was, now)) in CONFUSION_COSTS
-        if not look_alike and probs[pos, _INDEX[now]] < MIN_CORRECTION_PROB:
-            return None
         kind = "a digit" if fmt.pattern[pos] == "#" else "a letter"
         why = "inserted: seen faintly" if not was else "look-alike" if look_alike else "second choice"
         found.append(Correction(raw_positions[pos], was, now, f"{fmt.region}:{fmt.pattern} expects {kind} ({why})"))
     return found
 
 
-def _best_in_format(probs: np.ndarray, fmt: PlateFormat) -> tuple[str, float]:
-    """The most probable string that follows ``fmt``, and its log-probability."""
-    masked = np.where(np.stack([_SLOT_MASKS[s] for s in fmt.pattern]), probs, 0.0)
-    best = masked.argmax(axis=1)
-    picked = np.maximum(masked[np.arange(len(best)), best], _FLOOR)
-    return "".join(PLATE_CHARS[j] for j in best), float(np.log(picked).sum())
+def _lookalike_pairs() -> np.ndarray:
+    """P[a, c]: True when ``a`` and ``c`` are look-alikes; one more row, all False, for an inserted character."""
+    pairs = np.zeros((len(PLATE_CHARS) + 1, len(PLATE_CHARS)), dtype=bool)
+    for pair in CONFUSION_COSTS:
+        a, c = sorted(pair)
+        pairs[_INDEX[a], _INDEX[c]] = pairs[_INDEX[c], _INDEX[a]] = True
+    return pairs
+
+
+_LOOKALIKE_PAIR = _lookalike_pairs()
+
+
+@dataclass(frozen=True, slots=True)
+class _Formats:
+    """The formats of one length that a region tries, as arrays: every format is scored in one step."""
+
+    formats: tuple[PlateFormat, ...]
+    masks: np.ndarray  # (formats, length, len(PLATE_CHARS)): which characters each slot allows
+    log_priors: np.ndarray  # (formats,)
+
+
+@lru_cache(maxsize=None)
+def _formats_by_length(region: str) -> dict[int, _Formats]:
+    """``formats_for(region)`` grouped by length, built once per region: ``FORMATS`` and ``REGION_PRIORS`` are
+    constants (a change to them needs ``_formats_by_length.cache_clear()``)."""
+    by_length: dict[int, list[tuple[PlateFormat, float]]] = {}
+    for fmt, log_prior in formats_for(region):
+        by_length.setdefault(len(fmt.pattern), []).append((fmt, log_prior))
+    groups = {}
+    for length, group in by_length.items():
+        masks = np.stack([np.stack([_SLOT_MASKS[s] for s in f.pattern]) for f, _ in group])
+        log_priors = np.array([log_prior for _, log_prior in group])
+        masks.setflags(write=False)
+        log_priors.setflags(write=False)
+        groups[length] = _Formats(tuple(f for f, _ in group), masks, log_priors)
+    return groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +285,7 @@ class _Variant:
     """The reading as the recogniser gave it, or changed by one symbol dropped or one character inserted."""
 
     probs: np.ndarray  # per position, the recogniser's probabilities (an inserted one: renormalised to sum to 1)
+    support: np.ndarray  # ``with_lookalikes(probs)``
     raw: list[str]  # per position, the recogniser's first choice ("" where a character is inserted)
     positions: list[int]  # per position, its index in the raw reading (an inserted one: the index it goes before)
     logp: float  # log-probability of the change: the dropped symbol is spurious, or a character is in the gap
@@ -278,42 +307,56 @@ def _variants(probs: np.ndarray, raw: str, gaps: np.ndarray | None) -> list[_Var
     the log-probability that the dropped symbol is spurious; and with one character inserted in a gap where the
     recogniser put at least ``MIN_CORRECTION_PROB`` on one, with the log-probability that it is there."""
     n = len(raw)
-    variants = [_Variant(probs, list(raw), list(range(n)), 0.0, [])]
+    support = with_lookalikes(probs)  # row by row, so a variant's support is these rows (and the inserted one)
+    variants = [_Variant(probs, support, list(raw), list(range(n)), 0.0, [])]
     if n > MIN_LENGTH_AFTER_DROP:
         for pos in range(n):
             spurious = max(1.0 - float(probs[pos].max()), _FLOOR)
             dropped = Correction(pos, raw[pos], "", "dropped: not a plate character in any matching format")
             kept = [i for i in range(n) if i != pos]
-            variants.append(_Variant(probs[kept], [raw[i] for i in kept], kept, math.log(spurious), [dropped]))
+            variants.append(_Variant(probs[kept], support[kept], [raw[i] for i in kept], kept, math.log(spurious),
+                                     [dropped]))
     if gaps is not None:
         for pos, gap in enumerate(gaps):
             present = float(gap.sum())
             if present >= MIN_CORRECTION_PROB:
-                variants.append(_Variant(np.insert(probs, pos, gap / present, axis=0), [*raw[:pos], "", *raw[pos:]],
-                                         [*range(pos), pos, *range(pos, n)], math.log(present), []))
+                row = (gap / present)[np.newaxis]
+                variants.append(_Variant(np.concatenate((probs[:pos], row, probs[pos:])),
+                                         np.concatenate((support[:pos], with_lookalikes(row), support[pos:])),
+                                         [*raw[:pos], "", *raw[pos:]], [*range(pos), pos, *range(pos, n)],
+                                         math.log(present), []))
     return variants
 
 
 def _best_fit(probs: np.ndarray, raw: str, region: str, gaps: np.ndarray | None = None) -> _Fit | None:
-    best: _Fit | None = None
-    formats = formats_for(region)
-    lengths = {len(fmt.pattern) for fmt, _ in formats}
+    """The best format fit over every variant of the reading: for each format, the most probable string it allows
+    (letter slots take letters, digit slots digits) scored by log-probability + log prior; a fit counts only when
+    each change from the reading is a look-alike or has at least ``MIN_CORRECTION_PROB`` support."""
+    by_length = _formats_by_length(check_region(region))
+    best = None
     for variant in _variants(probs, raw, gaps):
-        if len(variant.raw) not in lengths:
+        group = by_length.get(len(variant.raw))
+        if group is None:
             continue
-        support = with_lookalikes(variant.probs)
-        for fmt, log_prior in formats:
-            if len(fmt.pattern) != len(variant.raw):
-                continue
-            text, logp = _best_in_format(support, fmt)
-            corrections = _corrections(support, variant.raw, text, fmt, variant.positions)
-            if corrections is None:
-                continue
-            score = logp + variant.logp + log_prior
-            if best is None or score > best.score:
-                corrections = sorted(variant.corrections + corrections, key=lambda c: c.position)
-                best = _Fit(score, logp + variant.logp, text, fmt, variant.probs, corrections)
-    return best
+        masked = np.where(group.masks, variant.support[np.newaxis], 0.0)  # (formats, length, chars)
+        chosen = masked.argmax(axis=2)
+        slots = np.arange(chosen.shape[1])
+        picked = masked[np.arange(len(chosen))[:, np.newaxis], slots, chosen]
+        logp = np.log(np.maximum(picked, _FLOOR)).sum(axis=1)
+        read = np.array([_INDEX[c] if c else len(PLATE_CHARS) for c in variant.raw])
+        believable = ((chosen == read) | _LOOKALIKE_PAIR[read, chosen]
+                      | (variant.support[slots, chosen] >= MIN_CORRECTION_PROB))
+        scores = np.where(believable.all(axis=1), logp + variant.logp + group.log_priors, -np.inf)
+        i = int(scores.argmax())
+        if scores[i] > -np.inf and (best is None or scores[i] > best[0]):
+            best = (float(scores[i]), float(logp[i] + variant.logp), variant, group.formats[i], chosen[i])
+    if best is None:
+        return None
+    score, logp, variant, fmt, chosen = best
+    text = "".join(PLATE_CHARS[j] for j in chosen)
+    corrections = sorted(variant.corrections + _corrections(variant.raw, text, fmt, variant.positions),
+                         key=lambda c: c.position)
+    return _Fit(score, logp, text, fmt, variant.probs, corrections)
 
 
 def decode_scored(probs: np.ndarray, region: str = AUTO,

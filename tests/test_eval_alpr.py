@@ -69,8 +69,11 @@ def test_scores_end_to_end_photos_with_detection_rate(tmp_path, settings):
     source = shared_file("alpr/openalpr-us-endtoend")
     for number, label in enumerate(sorted(source.glob("*.txt"))[:4]):
         shutil.copy(label, tmp_path)
-        suffix = {0: ".JPG", 1: ".webp"}.get(number, ".jpg")  # as cameras and phones name them
-        (tmp_path / label.with_suffix(suffix).name).symlink_to(label.with_suffix(".jpg"))
+        image = tmp_path / label.with_suffix({0: ".JPG", 1: ".webp"}.get(number, ".jpg")).name  # as cameras, phones
+        if image.suffix == ".webp":  # lossless, so that its pixels are the JPEG's                         # name them
+            cv2.imwrite(str(image), cv2.imread(str(label.with_suffix(".jpg"))), [cv2.IMWRITE_WEBP_QUALITY, 101])
+        else:
+            image.symlink_to(label.with_suffix(".jpg"))
     (tmp_path / "nolabel-box.txt").write_text("nolabel-box.jpg\tx\ty\n")
     (tmp_path / "nolabel-box.jpg").symlink_to(label.with_suffix(".jpg"))
     detector = TruthBoxDetector(sorted(source.glob("*.txt"))[:4])
@@ -228,18 +231,34 @@ def test_a_labels_file_written_by_a_spreadsheet_is_understood(tmp_path):
     assert all(s.image.is_file() for s in samples)
 
 
+def test_a_windows_spreadsheet_labels_file_is_understood(tmp_path):
+    """Excel's plain CSV on Windows: Windows-1252, a ``sep=;`` first line, folders written with backslashes, a
+    comma-separated plate left unquoted (reported, not guessed), the plate column called what it is in the UK."""
+    crop = sorted(shared_file("alpr/br-crops").glob("images/*.jpg"))[0]
+    (tmp_path / "fotos").mkdir()
+    (tmp_path / "fotos" / "cámara1.jpg").symlink_to(crop)
+    text = "sep=;\nImage;Licence plate\nfotos\\cámara1.jpg;ABC-1234\nfotos\\cámara1.jpg;ABC;1234\n"
+    (tmp_path / "labels.csv").write_bytes(text.encode("cp1252"))
+    _, samples, problems = load_samples(tmp_path)
+    assert [(s.image, s.plates[0].text) for s in samples] == [(tmp_path / "fotos" / "cámara1.jpg", "ABC1234")]
+    assert samples[0].image.is_file()
+    assert [p["file"] for p in problems] == ["labels.csv:4"] and "quote" in problems[0]["problem"]
+
+
 def test_a_labels_file_without_a_plate_column_says_what_it_found_and_what_to_name_it(tmp_path):
-    (tmp_path / "labels.csv").write_text("file,owner\na.jpg,someone\n")
-    with pytest.raises(DatasetError, match=r"no plate column \(header: file,owner\); name it one of: plate"):
+    (tmp_path / "labels.csv").write_text("file,owner,number\na.jpg,someone,1\n")
+    with pytest.raises(DatasetError, match=r"no plate column in its first line \(header: file,owner,number\); "
+                                           r"name it one of: plate"):
         load_samples(tmp_path)
 
 
 def test_an_end_to_end_label_may_write_the_plate_with_spaces(tmp_path):
     (tmp_path / "photo.jpg").symlink_to(sorted(shared_file("alpr/openalpr-us-endtoend").glob("*.jpg"))[0])
-    (tmp_path / "photo.txt").write_text("photo.jpg 10 20 100 30 AB 123 CD\nphoto.jpg 10 20 100 30\n")
+    (tmp_path / "photo.txt").write_text("photo.jpg 10 20 100 30 AB 123 CD\nphoto.jpg 10 20 100 30\n"
+                                        "photo.jpg\t10\t20\t100\t30\tXY 987\tFR\n")
     _, samples, problems = load_samples(tmp_path)
-    assert [p.text for p in samples[0].plates] == ["AB123CD"]
-    assert problems == [{"file": "photo.txt:2", "problem": "expected: file x y w h PLATE"}]
+    assert [p.text for p in samples[0].plates] == ["AB123CD", "XY987"]  # a tab-separated line's extra column is not
+    assert problems == [{"file": "photo.txt:2", "problem": "expected: file x y w h PLATE"}]  # part of the plate
 
 
 def test_layout_errors_and_metrics():

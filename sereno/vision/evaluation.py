@@ -15,6 +15,7 @@ Unreadable files are reported and skipped, never fatal.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import logging
 import time
@@ -132,9 +133,11 @@ def detect_layout(folder: Path) -> str:
     )
 
 
-# Column names labelled sets use for the image and the plate (compared in lower case, spaces as underscores).
+# Column names labelled sets use for the image and the plate (compared in lower case, spaces as underscores), in
+# order of preference: a generic name counts only when no plate-specific one is there.
 FILE_COLUMNS = ("file", "filename", "file_name", "image", "image_name", "image_path", "img", "path")
-PLATE_COLUMNS = ("plate", "plate_number", "plate_text", "license_plate", "text", "label", "number", "lp")
+PLATE_COLUMNS = ("plate", "plate_number", "plate_text", "plate_no", "license_plate", "licence_plate", "number_plate",
+                 "registration", "lp", "text", "label")
 
 
 def _column(header: list[str], names: tuple[str, ...], what: str, found: str) -> str:
@@ -142,29 +145,57 @@ def _column(header: list[str], names: tuple[str, ...], what: str, found: str) ->
     for name in names:
         if name in keys:
             return keys[name]
-    raise DatasetError(f"labels.csv: no {what} column (header: {found}); name it one of: {', '.join(names)}")
+    raise DatasetError(f"labels.csv: no {what} column in its first line (header: {found}); name it one of: "
+                       f"{', '.join(names)}")
+
+
+def _labels_text(path: Path) -> str:
+    """The labels file as text: UTF-8 with or without a byte-order mark, UTF-16 with one (a spreadsheet's "Unicode
+    text"), else Windows-1252 (a spreadsheet's plain CSV on Windows)."""
+    data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _label_rows(text: str) -> tuple[csv.DictReader, int]:
+    """The rows of a labels file and the line number of its header: the delimiter (``,``, ``;`` or tab) as the
+    first lines use it, or as a spreadsheet's ``sep=;`` line says."""
+    lines = text.splitlines(keepends=True)
+    first = lines[0].strip() if lines else ""
+    if len(first) == 5 and first.lower().startswith("sep="):
+        return csv.DictReader(lines[1:], delimiter=first[4]), 2
+    try:
+        delimiter = csv.Sniffer().sniff("".join(lines[:5]), ",;\t").delimiter
+    except csv.Error:  # one column, or nothing to tell from
+        delimiter = ","
+    return csv.DictReader(lines, delimiter=delimiter), 1
 
 
 def crop_samples(folder: Path, problems: list[dict]) -> list[Sample]:
-    """``labels.csv``: one image and its plate per row. Written by a spreadsheet as well: a byte-order mark, ``;``
-    or tab between columns, and the usual names for the two columns are understood."""
-    with (folder / "labels.csv").open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        head = handle.readline()
-        delimiter = max(",;\t", key=head.count)
-        handle.seek(0)
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        header = reader.fieldnames or []
-        found = delimiter.join(header) or "empty"
-        file_column = _column(header, FILE_COLUMNS, "image file", found)
-        plate_column = _column(header, PLATE_COLUMNS, "plate", found)
-        samples = []
-        for line, row in enumerate(reader, start=2):
-            name = (row.get(file_column) or "").strip()
-            plate = normalize_plate(row.get(plate_column) or "")
-            if not name or not plate:
-                problems.append({"file": f"labels.csv:{line}", "problem": f"needs both {file_column} and "
-                                 f"{plate_column}"})
-                continue
+    """``labels.csv``: one image and its plate per row. Written by a spreadsheet as well: a byte-order mark, another
+    encoding, ``;`` or tab between columns, the usual names for the two columns, Windows folder separators."""
+    rows, header_line = _label_rows(_labels_text(folder / "labels.csv"))
+    header = rows.fieldnames or []
+    found = rows.reader.dialect.delimiter.join(header) or "empty"
+    file_column = _column(header, FILE_COLUMNS, "image file", found)
+    plate_column = _column(header, PLATE_COLUMNS, "plate", found)
+    samples = []
+    for line, row in enumerate(rows, start=header_line + 1):
+        name = (row.get(file_column) or "").strip()
+        plate = normalize_plate(row.get(plate_column) or "")
+        where = f"labels.csv:{line}"
+        if not name or not plate:
+            problems.append({"file": where, "problem": f"needs both {file_column} and {plate_column}"})
+        elif any(value.strip() for value in row.get(None) or ()):
+            problems.append({"file": where, "problem": "more values than the first line has columns: quote a file "
+                             "name or plate that holds the delimiter"})
+        else:
+            if "\\" in name and not (folder / name).exists():
+                name = name.replace("\\", "/")
             samples.append(Sample(folder / name, (LabelledPlate(plate),)))
     return samples
 
@@ -181,11 +212,12 @@ def end_to_end_samples(folder: Path, problems: list[dict]) -> list[Sample]:
         for number, line in enumerate(label_file.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             if not line.strip():
                 continue
-            fields = line.split("\t") if "\t" in line else line.split()
+            tabs = "\t" in line
+            fields = line.split("\t") if tabs else line.split()
             try:
                 x, y, w, h = (float(v) for v in fields[1:5])
-                # a plate written with spaces ("AB 123 CD") spreads over several space-separated fields
-                plate = normalize_plate("".join(fields[5:]))
+                # separated by spaces, a plate written with spaces ("AB 123 CD") spreads over the fields that follow
+                plate = normalize_plate(fields[5] if tabs else "".join(fields[5:]))
                 if not plate:
                     raise ValueError("no plate")
                 plates.append(LabelledPlate(plate, (x, y, x + w, y + h)))

@@ -28,11 +28,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sereno.config import load_settings  # noqa: E402
+from sereno.geometry import iou  # noqa: E402
 from sereno.training.detector_like import (EUROPEAN_WIDTH_RATIO, PLATE_WIDTH, SMALL_PLATE_WIDTH,  # noqa: E402
                                            detected_frames, flat_synthetic_plates)
 from sereno.training.train import DETECTOR_LIKE_FRAMES_SEED, DETECTOR_LIKE_SEED, detector_like_plates  # noqa: E402
 from sereno.vision.detectors import PlateDetector  # noqa: E402
-from sereno.vision.evaluation import iou  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
 SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from sereno.cli import app
 from sereno.domain import Detection
+from sereno.geometry import iou
 from sereno.vision.evaluation import (
-    CROPS, END_TO_END, UNREADABLE, DatasetError, char_accuracy, evaluate, iou, load_samples,
+    CROPS, END_TO_END, UNREADABLE, DatasetError, char_accuracy, evaluate, load_samples,
 )
 from sereno.vision.plate_reader import PlateReader
 from tests.realdata import shared_file

@@ -16,7 +16,7 @@ import numpy as np
 
 from sereno.config import Settings
 from sereno.domain import Box, Detection, PlateRead
-from sereno.pipeline.geometry import scaled
+from sereno.geometry import scaled
 from sereno.pipeline.tracker import PLATED_LABELS, plate_worth_reading
 
 

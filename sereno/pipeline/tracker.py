@@ -24,7 +24,7 @@ from datetime import datetime
 import numpy as np
 
 from sereno.domain import Box, Detection, Frame, PlateRead, Track
-from sereno.pipeline.geometry import area, center, contains_point, iou, scaled, shifted
+from sereno.geometry import area, center, contains_point, iou, scaled, shifted
 
 VEHICLE_LABELS = frozenset({"car", "truck", "bus", "motorcycle", "bicycle"})
 PLATED_LABELS = VEHICLE_LABELS - {"bicycle"}

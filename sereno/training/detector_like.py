@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 
 from sereno.domain import Detection
+from sereno.geometry import iou
 from sereno.training.datasets import Crop
 from sereno.training.synth import LAYOUTS, fill_pattern, label_of, render_plate, vehicle_backdrop
-from sereno.vision.evaluation import iou
 from sereno.vision.plate_reader import crop_with_margin
 
 FRAME_HW = (720, 1280)

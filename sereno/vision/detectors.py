@@ -19,6 +19,7 @@ from onnxruntime import InferenceSession
 
 from sereno.config import Settings
 from sereno.domain import Box, Detection
+from sereno.geometry import area, intersection
 from sereno.vision import yolo
 from sereno.vision.images import shrunk
 from sereno.vision.models import (OBJECT_DETECTOR, PLATE_DETECTOR, QUANTIZED_PLATE_DETECTOR, ModelMissing,
@@ -300,7 +301,7 @@ class PlateDetector:
             found = self._pass(image_bgr[y1:y2, x1:x2], (x1, y1),
                                self.region_size(max(x2 - x1, y2 - y1), max(image_bgr.shape[:2])))
             passes.append([(box, score) for box, score in found
-                           if _area(box) <= MAX_REGION_SHARE * _area(window)
+                           if area(box) <= MAX_REGION_SHARE * area(window)
                            and box[2] - box[0] >= MIN_PLATE_ASPECT * (box[3] - box[1])])
         return passes
 
@@ -391,8 +392,7 @@ def _merged_windows(image_hw: tuple[int, int], boxes: Sequence[Box]) -> list[tup
         merged = False
         for i, j in ((i, j) for i in range(len(windows)) for j in range(i + 1, len(windows))):
             a, b = windows[i], windows[j]
-            inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-            if inter >= WINDOW_OVERLAP * min(_area(a), _area(b)):
+            if intersection(a, b) >= WINDOW_OVERLAP * min(area(a), area(b)):
                 windows[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
                 del windows[j]
                 merged = True

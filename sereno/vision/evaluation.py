@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from sereno.domain import Box, Detection, PlateRead
+from sereno.geometry import area, iou
 from sereno.plates import normalize_plate
 from sereno.vision.plate_formats import FORMATS
 from sereno.vision.plate_reader import unsure
@@ -96,14 +97,6 @@ def char_accuracy(truth: str, read: str) -> float:
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (t != r)))
         prev = cur
     return 1.0 - prev[-1] / max(len(truth), len(read))
-
-
-def iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _images_by_name(folder: Path) -> dict[str, Path]:
@@ -256,18 +249,14 @@ def read_one_plate(image: np.ndarray, reader: Reader, detector: Detector | None)
     read = reader.read_crop(image)
     if detector is None or not unsure(read):
         return read
-    area = image.shape[0] * image.shape[1]
+    image_area = image.shape[0] * image.shape[1]
     found = [reader.read(image, d.box) for d in detector.detect(image)
-             if d.label == "plate" and _area(d.box) < PHOTO_PLATE_SHARE * area]
+             if d.label == "plate" and area(d.box) < PHOTO_PLATE_SHARE * image_area]
     # A reading that fits no format competes only when it is as long as the shortest plate: a sticker's one letter
     # can be surer than a whole plate (requiring a format instead lost 11 of the drawn-car frames' plates).
     plausible = [r for r in found if r is not None and (r.region is not None or len(r.text) >= SHORTEST_PLATE)]
     return max((r for r in (read, *plausible) if r is not None), key=lambda r: (r.region is not None, r.confidence),
                default=None)
-
-
-def _area(box: Box) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
 
 
 def read_photo(

@@ -1,4 +1,4 @@
-"""Box arithmetic for the tracker (pure functions on ``(x1, y1, x2, y2)``)."""
+"""Box arithmetic (pure functions on ``(x1, y1, x2, y2)``), for the detectors, the tracker and the evaluation."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ def area(box: Box) -> float:
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
 
 
+def intersection(a: Box, b: Box) -> float:
+    """The area the two boxes share."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
 def iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    inter = intersection(a, b)
     union = area(a) + area(b) - inter
     return inter / union if union > 0 else 0.0
 

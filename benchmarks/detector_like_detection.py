@@ -18,7 +18,6 @@ evaluation-only and never read. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 from collections import Counter
@@ -35,7 +34,7 @@ from sereno.training.train import DETECTOR_LIKE_FRAMES_SEED, DETECTOR_LIKE_SEED,
 from sereno.vision.detectors import PlateDetector  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ crop). ``openalpr-us-endtoend`` is evaluation-only and never read. Prints figure
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections import Counter
@@ -30,7 +29,7 @@ from sereno.training.train import detector_like_plates  # noqa: E402
 from sereno.vision.detectors import PlateDetector  # noqa: E402
 from sereno.vision.plate_reader import SURE_READ, PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 
 
 def main() -> None:

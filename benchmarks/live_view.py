@@ -42,7 +42,7 @@ from sereno.video.cameras_file import save_cameras
 from sereno.video.live_mux import LiveFeed
 from sereno.video.recorder import RecorderPool
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from shared_data import SHARED  # noqa: E402
 CLIP = SHARED / "video" / "car-approach-plate-LS15EBC.mp4"  # H.264 1280x720 30 fps, 3.9 Mbit/s
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--mute-audio"]

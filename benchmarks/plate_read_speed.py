@@ -13,7 +13,6 @@ Needs the models (`sereno models install`) and ../shared/data (alpr/us-crops, vi
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -32,7 +31,7 @@ from sereno.vision.detectors import (REFINE_SIZE, SQUEEZE_X, PhotoPlateDetector,
 from sereno.vision.plate_ocr import PlateOCR  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 CLIP = SHARED / "video" / "car-approach-plate-LS15EBC.mp4"
 
 

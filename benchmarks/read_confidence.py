@@ -29,7 +29,7 @@ from sereno.pipeline.consensus import MIN_PLATE_CONFIDENCE  # noqa: E402
 from sereno.training.datasets import CROP_SETS, load_crop_set  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 FAR_HEIGHTS = (14, 10)  # pixels: a plate at the edge of legibility, and one beyond it
 

@@ -18,7 +18,6 @@ those on the drawn cars (docs/accuracy.md, "Row crop").
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -33,7 +32,7 @@ from sereno.training.train import detector_like_plates  # noqa: E402
 from sereno.vision.detectors import PlateDetector  # noqa: E402
 from sereno.vision.plate_reader import READ_MARGINS, PlateReader, crop_with_margin, row_crop  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 SURE_READS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98)
 
 

@@ -33,7 +33,7 @@ from sereno.video.segments import list_segments  # noqa: E402
 from sereno.video.sources import FrameSource  # noqa: E402
 from sereno.video.tamper import CHECK_EVERY_S, TamperDetector  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 H264_CLIPS = ("car-approach-plate-LS15EBC.mp4", "persons-one-by-one.mp4", "parking-lot-overhead.mp4",
               "faces-short-clip.mp4")
 TAMPER_CLIPS = ("car-approach-plate-LS15EBC.mp4", "street-pedestrians-vtest.avi", "highway-320x240-a.avi")

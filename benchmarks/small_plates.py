@@ -13,7 +13,6 @@ of each region (the training tool's fixed seed; no real crops of Mexican or Euro
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +28,7 @@ from sereno.training.train import SYNTH_VALIDATION_SEED  # noqa: E402
 from sereno.vision.plate_formats import REGIONS  # noqa: E402
 from sereno.vision.plate_reader import PlateReader  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 
 
 def exact_reads(reader: PlateReader, crops: list[Crop]) -> int:

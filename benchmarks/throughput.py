@@ -37,7 +37,7 @@ from sereno.pipeline.runner import process_file  # noqa: E402
 from sereno.store import Store  # noqa: E402
 from sereno.video.sources import FrameSource  # noqa: E402
 
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 CLIP = SHARED / "video" / "car-approach-plate-LS15EBC.mp4"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 LEGIBLE = 0.5  # consensus confidence above which the naive loop's read is taken as a legible plate

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from sereno.store.tables import SightingRow
 from sereno.video.cameras_file import save_cameras
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" / "data"))
+from shared_data import SHARED  # noqa: E402
 CLIP = SHARED / "video" / "car-approach-plate-LS15EBC.mp4"
 
 

@@ -37,8 +37,8 @@ from sereno.config import load_settings
 from sereno.plates import PLATE_CHARS, normalize_plate
 from sereno.vision.evaluation import char_accuracy
 from sereno.vision.plate_reader import PlateReader, crop_with_margin, plate_ocr_available
+from shared_data import SHARED
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "alpr"
 SET_REGIONS = {"us": "us", "br": "br", "ar": "ar", "openalpr-us-endtoend": "us", "synth-mx": "mx", "synth-eu": "eu"}
 SYNTH_SEED = 20261123  # fixed, so every run renders the same plates
 SYNTH_DEFAULT_COUNT = 200
@@ -132,7 +132,7 @@ def score(read: Callable[[np.ndarray], str], pairs: list[tuple[np.ndarray, str]]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder holding the alpr sets")
+    parser.add_argument("--data", type=Path, default=SHARED / "alpr", help="folder holding the alpr sets")
     parser.add_argument("--sets", default="us,br,ar,openalpr-us-endtoend,synth-mx",
                         help="comma-separated set names (crop sets, openalpr-us-endtoend, synth-<region>)")
     parser.add_argument("--limit", type=int, default=100, help="crops per set (0: all)")

@@ -35,6 +35,7 @@ from sereno.config import load_settings  # noqa: E402
 from sereno.vision.detectors import ObjectDetector, PlateDetector  # noqa: E402
 from sereno.vision.models import sha256_of  # noqa: E402
 from sereno.vision.yolo import iou_matrix  # noqa: E402
+from shared_data import SHARED  # noqa: E402
 
 Detector = Callable[[np.ndarray], list[tuple[float, float, float, float]]]
 
@@ -119,7 +120,7 @@ def pyplatex_model(scratch: Path) -> Path | str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared/data/alpr/openalpr-us-endtoend")
+    parser.add_argument("--data", type=Path, default=SHARED / "alpr/openalpr-us-endtoend")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1, help="ONNX threads per model (1 = the per-core figure)")
     parser.add_argument("--no-pyplatex", action="store_true", help="leave out pyplatex's detector")

@@ -246,9 +246,17 @@ def test_a_windows_spreadsheet_labels_file_is_understood(tmp_path):
     assert [p["file"] for p in problems] == ["labels.csv:4"] and "quote" in problems[0]["problem"]
 
 
+def test_a_row_with_one_value_too_many_is_reported_and_the_rest_is_read(tmp_path):
+    # semicolons, Windows line ends, a blank line, and a plate written with the delimiter in it
+    (tmp_path / "labels.csv").write_bytes(b"file;plate\r\n\r\na.jpg;ABC;123\r\nb.jpg;DEF1234\r\n")
+    _, samples, problems = load_samples(tmp_path)
+    assert [(s.image.name, s.plates[0].text) for s in samples] == [("b.jpg", "DEF1234")]
+    assert [p["file"] for p in problems] == ["labels.csv:3"] and "more values" in problems[0]["problem"]
+
+
 def test_a_labels_file_without_a_plate_column_says_what_it_found_and_what_to_name_it(tmp_path):
     (tmp_path / "labels.csv").write_text("file,owner,number\na.jpg,someone,1\n")
-    with pytest.raises(DatasetError, match=r"no plate column in its first line \(header: file,owner,number\); "
+    with pytest.raises(DatasetError, match=r"no plate column in its header line \(file,owner,number\); "
                                            r"name it one of: plate"):
         load_samples(tmp_path)
 

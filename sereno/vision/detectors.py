@@ -294,7 +294,7 @@ class PlateDetector:
         Enlarged, a small vehicle's whole rear can look like a plate to the detector (a white van in the street
         video, on every frame); a box that covers much of its region, or is much taller than wide, is dropped
         (a motorcycle's near-square plate seen at an angle stays)."""
-        windows = sorted(_merged_windows(image_bgr.shape[:2], regions), key=_area, reverse=True)[:MAX_REGIONS]
+        windows = sorted(_merged_windows(image_bgr.shape[:2], regions), key=area, reverse=True)[:MAX_REGIONS]
         passes = []
         for window in windows:
             x1, y1, x2, y2 = window
@@ -402,7 +402,3 @@ def _merged_windows(image_hw: tuple[int, int], boxes: Sequence[Box]) -> list[tup
 
 def _short_side(box: Box) -> float:
     return min(box[2] - box[0], box[3] - box[1])
-
-
-def _area(box: Box) -> float:
-    return (box[2] - box[0]) * (box[3] - box[1])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -138,54 +139,66 @@ def _column(header: list[str], names: tuple[str, ...], what: str, found: str) ->
     for name in names:
         if name in keys:
             return keys[name]
-    raise DatasetError(f"labels.csv: no {what} column in its first line (header: {found}); name it one of: "
+    raise DatasetError(f"labels.csv: no {what} column in its header line ({found}); name it one of: "
                        f"{', '.join(names)}")
 
 
 def _labels_text(path: Path) -> str:
-    """The labels file as text: UTF-8 with or without a byte-order mark, UTF-16 with one (a spreadsheet's "Unicode
-    text"), else Windows-1252 (a spreadsheet's plain CSV on Windows)."""
+    """The labels file as text: UTF-8 with or without a byte-order mark, UTF-16 (a spreadsheet's "Unicode text"),
+    else Windows-1252 (a spreadsheet's plain CSV on Windows)."""
     data = path.read_bytes()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:64]:  # UTF-16 without a byte-order mark: every ASCII character has a zero byte beside it
+        return data.decode("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        log.info("labels file read as Windows-1252", extra={"file": str(path)})
         return data.decode("cp1252", errors="replace")
 
 
+def _header_columns(line: str, delimiter: str) -> tuple[int, int]:
+    """How well ``line`` reads as a header split at ``delimiter``: known column names found, then columns."""
+    names = {h.strip().lower().replace(" ", "_") for h in next(csv.reader([line], delimiter=delimiter), [])}
+    return (bool(names & set(FILE_COLUMNS)) + bool(names & set(PLATE_COLUMNS)), len(names))
+
+
 def _label_rows(text: str) -> tuple[csv.DictReader, int]:
-    """The rows of a labels file and the line number of its header: the delimiter (``,``, ``;`` or tab) as the
-    first lines use it, or as a spreadsheet's ``sep=;`` line says."""
-    lines = text.splitlines(keepends=True)
-    first = lines[0].strip() if lines else ""
-    if len(first) == 5 and first.lower().startswith("sep="):
-        return csv.DictReader(lines[1:], delimiter=first[4]), 2
-    try:
-        delimiter = csv.Sniffer().sniff("".join(lines[:5]), ",;\t").delimiter
-    except csv.Error:  # one column, or nothing to tell from
-        delimiter = ","
-    return csv.DictReader(lines, delimiter=delimiter), 1
+    """The rows of a labels file, and how many lines come before its header. The delimiter (``,``, ``;`` or tab) is
+    the one that splits the header into known column names, or what a spreadsheet's ``sep=;`` line says; a data row
+    with one too many is then a row to report, not a reason to misread the file."""
+    lines = io.StringIO(text, newline="").readlines()  # broken where csv breaks lines: \n, \r\n, \r
+    first = lines[0].rstrip("\r\n") if lines else ""
+    sep_line = len(first) == 5 and first.lower().startswith("sep=")
+    skipped = int(sep_line)
+    while skipped < len(lines) and not lines[skipped].strip():  # blank lines above the header
+        skipped += 1
+    header = lines[skipped] if skipped < len(lines) else ""
+    delimiter = first[4] if sep_line else max(",;\t", key=lambda d: _header_columns(header, d))
+    return csv.DictReader(lines[skipped:], delimiter=delimiter), skipped
 
 
 def crop_samples(folder: Path, problems: list[dict]) -> list[Sample]:
     """``labels.csv``: one image and its plate per row. Written by a spreadsheet as well: a byte-order mark, another
     encoding, ``;`` or tab between columns, the usual names for the two columns, Windows folder separators."""
-    rows, header_line = _label_rows(_labels_text(folder / "labels.csv"))
+    rows, skipped = _label_rows(_labels_text(folder / "labels.csv"))
     header = rows.fieldnames or []
     found = rows.reader.dialect.delimiter.join(header) or "empty"
     file_column = _column(header, FILE_COLUMNS, "image file", found)
     plate_column = _column(header, PLATE_COLUMNS, "plate", found)
     samples = []
-    for line, row in enumerate(rows, start=header_line + 1):
+    for row in rows:
+        # the row's first line: csv counts lines to its last one, a quoted value may hold line breaks
+        line = skipped + rows.line_num - sum(v.count("\n") for v in row.values() if isinstance(v, str))
         name = (row.get(file_column) or "").strip()
         plate = normalize_plate(row.get(plate_column) or "")
         where = f"labels.csv:{line}"
         if not name or not plate:
             problems.append({"file": where, "problem": f"needs both {file_column} and {plate_column}"})
         elif any(value.strip() for value in row.get(None) or ()):
-            problems.append({"file": where, "problem": "more values than the first line has columns: quote a file "
-                             "name or plate that holds the delimiter"})
+            problems.append({"file": where, "problem": "more values than the header line has columns: quote a "
+                             "file name or plate that holds the delimiter"})
         else:
             if "\\" in name and not (folder / name).exists():
                 name = name.replace("\\", "/")

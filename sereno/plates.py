@@ -30,6 +30,22 @@ _KEY_MAP = {"O": "0", "D": "0", "Q": "0", "I": "1", "B": "8", "S": "5", "Z": "2"
 
 _NOT_PLATE_CHAR = re.compile(r"[^A-Z0-9]")
 
+# Plate regions with their own formats (sereno.vision.plate_formats); a camera or a reading expects one, or "auto".
+PLATE_REGIONS = ("mx", "us", "eu", "br", "ar")
+AUTO = "auto"
+
+
+class UnknownRegion(ValueError):
+    pass
+
+
+def check_region(region: str) -> str:
+    """The region code in lower case, or UnknownRegion naming the accepted ones."""
+    code = region.strip().lower()
+    if code != AUTO and code not in PLATE_REGIONS:
+        raise UnknownRegion(f"unknown plate region {region!r}: use one of {', '.join((AUTO, *PLATE_REGIONS))}")
+    return code
+
 
 def normalize_plate(text: str) -> str:
     """Upper-case ASCII letters and digits only: 'abc-12 3' -> 'ABC123', 'ÑAÉ' -> 'NAE'."""

@@ -30,12 +30,12 @@ from typing import Any
 import yaml
 
 from sereno.domain import Camera, CameraKind
+from sereno.plates import AUTO, PLATE_REGIONS, UnknownRegion, check_region
 
 CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 URL_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://", "file://")
 FIELDS = ("id", "name", "lat", "lon", "heading", "kind", "analysis_url", "recording_url", "analysis_fps", "agency",
           "enabled", "region")
-REGIONS = ("auto", "mx", "us", "eu", "br", "ar")
 
 
 class CameraFileError(ValueError):
@@ -82,9 +82,11 @@ def camera_from_mapping(entry: Any, where: str) -> Camera:
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise CameraFileError(f"{where}, field 'enabled': expected true or false, got {enabled!r}")
-    region = str(entry.get("region") or "auto").lower()
-    if region not in REGIONS:
-        raise CameraFileError(f"{where}, field 'region': {region!r} must be one of {', '.join(REGIONS)}")
+    try:
+        region = check_region(str(entry.get("region") or AUTO))
+    except UnknownRegion:
+        raise CameraFileError(f"{where}, field 'region': {entry['region']!r} must be one of "
+                              f"{', '.join((AUTO, *PLATE_REGIONS))}") from None
     return Camera(
         id=camera_id,
         name=str(entry.get("name") or camera_id),

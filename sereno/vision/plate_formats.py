@@ -25,12 +25,12 @@ from typing import NamedTuple
 import numpy as np
 
 from sereno.domain import CharCandidate, Correction, PlateRead
-from sereno.plates import CONFUSION_COSTS, PLATE_CHARS
+from sereno.plates import AUTO, CONFUSION_COSTS, PLATE_CHARS, PLATE_REGIONS, check_region
+from sereno.plates import UnknownRegion as UnknownRegion  # re-exported: the decoder's callers catch it
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
-REGIONS = ("mx", "us", "eu", "br", "ar")
-AUTO = "auto"
+REGIONS = PLATE_REGIONS
 
 _INDEX = {c: i for i, c in enumerate(PLATE_CHARS)}
 _SLOT_MASKS = {
@@ -179,18 +179,6 @@ FORMATS: dict[str, list[PlateFormat]] = {
 
 # How likely each region is when the caller says "auto": a Mexican border city sees mostly Mexican and US plates.
 REGION_PRIORS = {"mx": 0.40, "us": 0.40, "eu": 0.05, "br": 0.075, "ar": 0.075}
-
-
-class UnknownRegion(ValueError):
-    pass
-
-
-def check_region(region: str) -> str:
-    """The region code in lower case, or UnknownRegion naming the accepted ones."""
-    code = region.strip().lower()
-    if code != AUTO and code not in FORMATS:
-        raise UnknownRegion(f"unknown plate region {region!r}: use one of {', '.join((AUTO, *REGIONS))}")
-    return code
 
 
 def matches(text: str, pattern: str) -> bool:

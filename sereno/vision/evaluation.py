@@ -134,8 +134,12 @@ PLATE_COLUMNS = ("plate", "plate_number", "plate_text", "plate_no", "license_pla
                  "registration", "lp", "text", "label")
 
 
+def _column_key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_")
+
+
 def _column(header: list[str], names: tuple[str, ...], what: str, found: str) -> str:
-    keys = {h.strip().lower().replace(" ", "_"): h for h in header}
+    keys = {_column_key(h): h for h in header}
     for name in names:
         if name in keys:
             return keys[name]
@@ -160,7 +164,7 @@ def _labels_text(path: Path) -> str:
 
 def _header_columns(line: str, delimiter: str) -> tuple[int, int]:
     """How well ``line`` reads as a header split at ``delimiter``: known column names found, then columns."""
-    names = {h.strip().lower().replace(" ", "_") for h in next(csv.reader([line], delimiter=delimiter), [])}
+    names = {_column_key(h) for h in next(csv.reader([line], delimiter=delimiter), [])}
     return (bool(names & set(FILE_COLUMNS)) + bool(names & set(PLATE_COLUMNS)), len(names))
 
 

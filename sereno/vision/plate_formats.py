@@ -230,16 +230,8 @@ def _corrections(raw: list[str], chosen: str, fmt: PlateFormat, raw_positions: l
     return found
 
 
-def _lookalike_pairs() -> np.ndarray:
-    """P[a, c]: True when ``a`` and ``c`` are look-alikes; one more row, all False, for an inserted character."""
-    pairs = np.zeros((len(PLATE_CHARS) + 1, len(PLATE_CHARS)), dtype=bool)
-    for pair in CONFUSION_COSTS:
-        a, c = sorted(pair)
-        pairs[_INDEX[a], _INDEX[c]] = pairs[_INDEX[c], _INDEX[a]] = True
-    return pairs
-
-
-_LOOKALIKE_PAIR = _lookalike_pairs()
+# P[a, c]: True when ``a`` and ``c`` are look-alikes; one more row, all False, for an inserted character.
+_LOOKALIKE_PAIR = np.vstack([(_TWIN_LOOKALIKE + _SHAPE_LOOKALIKE) > 0, np.zeros((1, len(PLATE_CHARS)), dtype=bool)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,9 @@ def default_data_dir() -> Path:
     return base / "sereno"
 
 
+InferenceRuntime = Literal["auto", "onnxruntime", "openvino"]  # sereno.vision.onnx.resolve_runtime
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -38,6 +41,9 @@ class Settings(BaseModel):
     onnx_threads: int = 1  # intra-op threads per model session; one per camera worker scales best
     # "int8": the committed quantized plate detector finds the plates: 20-30% less CPU, more small plates missed
     plate_detector_precision: Literal["float", "int8"] = "float"
+    # what runs the models: "auto" takes OpenVINO where the CPU computes in bfloat16 (Intel AMX), ONNX Runtime
+    # elsewhere or when SERENO_ONNX_PROVIDERS names a GPU (docs/detection.md, "Inference runtime")
+    inference_runtime: InferenceRuntime = "auto"
     # long side (px) at which the plate detector looks inside each vehicle: finds far cars' plates; 0 looks at the
     # whole frame's resolution (less CPU per camera, far plates missed; docs/detection.md, "Far plates")
     plate_region_input: int = Field(640, ge=0, le=1280)

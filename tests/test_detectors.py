@@ -320,7 +320,7 @@ def test_quantizing_the_plate_detector_gives_a_detector_that_still_finds_the_pla
 
     from sereno.training.quantize import detector_inputs, quantize
 
-    settings = load_settings(tmp_path)
+    settings = load_settings(tmp_path, inference_runtime="onnxruntime")  # as the tool records them
     try:
         exact = PlateDetector(settings, threads=1)
     except ModelMissing as exc:

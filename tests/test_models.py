@@ -139,6 +139,25 @@ def test_letterbox_maps_boxes_back_to_the_frame():
     assert np.allclose(transform.to_image(in_input), frame_box, atol=1e-3)
 
 
+def test_a_letterbox_padded_to_a_larger_canvas_keeps_the_scale_and_maps_boxes_back():
+    """Under OpenVINO the plate detector pads vehicle regions to multiples of 128 (fewer shapes): only grey is
+    added, the image keeps its scale and boxes still map back to the frame."""
+    image = np.full((300, 500, 3), 200, np.uint8)
+    shape = yolo.input_shape(image.shape[:2], 416, square=False)
+    canvas = yolo.padded_shape(shape, 128)
+    assert shape == (256, 416) and canvas == (256, 512)
+    tensor, transform = yolo.letterbox(image, shape, canvas)
+    plain_tensor, plain = yolo.letterbox(image, shape)
+    assert tensor.shape == (1, 3, 256, 512) and transform.scale == plain.scale
+    image_pixels = [int(np.isclose(t[0, 0], 200 / 255).sum()) for t in (tensor, plain_tensor)]
+    assert image_pixels[0] == image_pixels[1] == 250 * 416
+    assert (transform.pad_x, transform.pad_y) == (48, 3)  # centred: (512 - 416) / 2, (256 - 250) / 2
+    assert np.allclose(tensor[0, :, 3:253, 48:464], 200 / 255)
+    frame_box = np.array([[100.0, 50.0, 220.0, 90.0]])
+    in_input = frame_box * transform.scale + [transform.pad_x, transform.pad_y] * 2
+    assert np.allclose(transform.to_image(in_input), frame_box, atol=1e-3)
+
+
 def test_nms_suppresses_within_a_class_only():
     candidates = yolo.Candidates(
         boxes=np.array([[0, 0, 100, 50], [5, 0, 105, 50], [0, 0, 100, 50]], np.float32),

@@ -116,7 +116,7 @@ def rebuilt_committed_network():
     if not DEFAULT_MODEL.exists():
         pytest.skip("plate OCR model not committed")
     x = torch.rand(8, 1, 64, 160, generator=torch.Generator().manual_seed(0))
-    expected = make_session(DEFAULT_MODEL, 1).run(None, {"image": x.numpy()})[0]
+    expected = make_session(DEFAULT_MODEL, 1, "onnxruntime").run(None, {"image": x.numpy()})[0]  # float32, as torch
     net = PlateCTCNet(columns=onnx_columns(DEFAULT_MODEL))
     load_onnx_weights(net, DEFAULT_MODEL)
     return net, x, expected
@@ -187,7 +187,7 @@ def test_averaging_command_writes_the_mean_model_and_refuses_other_networks(tmp_
     assert main(["--average", str(DEFAULT_MODEL), str(DEFAULT_MODEL), "--synth-val", "10", "--data", str(alpr),
                  "--out", str(out)]) == 0
     x = np.random.default_rng(0).random((4, 1, 64, 160), dtype=np.float32)
-    run = {path: make_session(path, 1).run(None, {"image": x})[0] for path in (DEFAULT_MODEL, out)}
+    run = {path: make_session(path, 1, "onnxruntime").run(None, {"image": x})[0] for path in (DEFAULT_MODEL, out)}
     assert np.abs(run[out] - run[DEFAULT_MODEL]).max() < 1e-5
     meta = json.loads(out.with_suffix(".json").read_text())
     assert [m["file"] for m in meta["average_of"]] == ["plate_ocr.onnx"] * 2

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sereno.cli.common import console, err_console, fail, print_json, settings
 from sereno.vision.evaluation import END_TO_END, DatasetError, Report, detect_layout, evaluate
+from sereno.vision.onnx import OnnxSetupError, resolve_runtime
 from sereno.vision.plate_formats import AUTO, REGIONS, UnknownRegion, check_region
 
 app = typer.Typer(no_args_is_help=True)
@@ -45,9 +46,10 @@ def _detector(ctx: typer.Context, threads: Optional[int], vehicles: bool, requir
 
 
 def _print_report(folder: Path, report: Report, region: str, backend: str, plate_detector: str | None,
-                  vehicles: bool) -> None:
+                  vehicles: bool, runtime_name: str) -> None:
     detector = f", plate detector {plate_detector}{' and vehicles' if vehicles else ''}" if plate_detector else ""
-    console.print(f"[bold]{folder}[/] ({report.layout}, reader {backend}{detector}, region {region})")
+    console.print(f"[bold]{folder}[/] ({report.layout}, reader {backend}{detector}, region {region}, "
+                  f"runtime {runtime_name})")
     console.print(f"  images          {report.images}   plates {report.plates}")
     if report.plates_detected is not None:
         console.print(f"  plates detected {report.plates_detected:.1%}  (IoU >= 0.3 with the labelled box)")
@@ -87,7 +89,7 @@ def alpr(
         region = check_region(region)
         layout = detect_layout(folder) if folder.is_dir() else fail(f"{folder}: not a folder")
         reader = PlateReader(settings(ctx), region=region, threads=threads, backend=backend)
-    except (UnknownRegion, DatasetError, ValueError) as exc:
+    except (UnknownRegion, DatasetError, ValueError, OnnxSetupError) as exc:
         fail(str(exc))
     detector, vehicles = _detector(ctx, threads, vehicles, required=layout == END_TO_END)
     columns = (TextColumn("reading plates"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -99,10 +101,12 @@ def alpr(
         except DatasetError as exc:  # labels.csv without the columns it needs
             fail(str(exc))
     # which plate detector made the boxes (setting plate_detector_precision), so a figure says what produced it
+    # and which runtime ran the models (setting inference_runtime, auto resolved)
     plate_detector = settings(ctx).plate_detector_precision if detector is not None else None
+    runtime_name = resolve_runtime(settings(ctx).inference_runtime)
     if as_json:
         print_json({"folder": str(folder), "reader": reader.backend, "region": region,
                     "plate_detector": plate_detector, "vehicles": vehicles if detector is not None else None,
-                    **asdict(report)})
+                    "runtime": runtime_name, **asdict(report)})
     else:
-        _print_report(folder, report, region, reader.backend, plate_detector, vehicles)
+        _print_report(folder, report, region, reader.backend, plate_detector, vehicles, runtime_name)

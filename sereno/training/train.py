@@ -34,6 +34,9 @@ DEFAULT_DATA = Path(os.environ.get("SERENO_SHARED_DATA", REPO.parent / "shared" 
 SYNTH_VALIDATION_SEED = 20261123
 DETECTOR_LIKE_SEED = 777  # synthetic plates of the detector-like sets
 DETECTOR_LIKE_FRAMES_SEED = 9000  # their frames (cars, positions)
+# A model's own figures (model card, --evaluate-only) are ONNX Runtime's float32, whatever the CPU: OpenVINO's
+# bfloat16 on an AMX CPU moves a crop now and then (docs/detection.md, "Inference runtime").
+TRAINING_RUNTIME = "onnxruntime"
 
 
 @dataclass
@@ -60,7 +63,7 @@ def score(ocr: PlateOCR, name: str, crops: list[Crop], batch: int = 64) -> SetSc
 def ms_per_crop(model_path: Path, crops: list[Crop], repeats: int = 3) -> float:
     """Recognition time per crop, one crop at a time, one thread (preprocessing included, decoding of the image
     file excluded)."""
-    ocr = PlateOCR(model_path, threads=1)
+    ocr = PlateOCR(model_path, threads=1, runtime_name=TRAINING_RUNTIME)
     sample = [c.image for c in crops[:100]]
     for image in sample[:10]:
         ocr.char_probs(image)
@@ -86,7 +89,7 @@ def detector_like_sets(data: Path) -> dict[str, list[Crop]]:
     from sereno.training.detector_like import detector_like
     from sereno.vision.detectors import PlateDetector
 
-    detector = PlateDetector(load_settings(), threads=1)
+    detector = PlateDetector(load_settings(inference_runtime=TRAINING_RUNTIME), threads=1)
     return {f"det-{name}": detector_like(found, detector, seed)[0]
             for name, (found, seed) in detector_like_plates(data).items()}
 
@@ -103,7 +106,7 @@ def detector_like_plates(data: Path) -> dict[str, tuple[list[Crop], int]]:
 
 
 def evaluate(model_path: Path, data: Path, synth_count: int, with_detector: bool = False) -> dict:
-    ocr = PlateOCR(model_path, threads=1)
+    ocr = PlateOCR(model_path, threads=1, runtime_name=TRAINING_RUNTIME)
     sets = validation_sets(data, synth_count) | (detector_like_sets(data) if with_detector else {})
     scores = [score(ocr, name, crops) for name, crops in sets.items()]
     print(f"{'set':16} {'crops':>6} {'exact':>8} {'char acc':>9}")
@@ -143,7 +146,7 @@ def export_onnx(net, path: Path) -> None:
 def onnx_columns(path: Path) -> int:
     """The columns per row of an exported CTC model (its output steps / 2), so that fine-tuning builds the same
     network."""
-    ocr = PlateOCR(path)
+    ocr = PlateOCR(path, runtime_name=TRAINING_RUNTIME)
     steps = ocr.session.run(None, {ocr.input_name: np.zeros((1, 1, INPUT_HEIGHT, INPUT_WIDTH), np.float32)})[0]
     return steps.shape[1] // 2
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from onnxruntime import InferenceSession
 
 from sereno.config import Settings
 from sereno.domain import Box, Detection
@@ -24,7 +23,7 @@ from sereno.vision import yolo
 from sereno.vision.images import shrunk
 from sereno.vision.models import (OBJECT_DETECTOR, PLATE_DETECTOR, QUANTIZED_PLATE_DETECTOR, ModelMissing,
                                   model_path)
-from sereno.vision.onnx import make_session
+from sereno.vision.onnx import OpenVinoSession, Session, make_session
 from sereno.vision.yolo_graph import GraphLayoutError, retarget
 
 log = logging.getLogger(__name__)
@@ -52,30 +51,37 @@ class YoloSession:
     ``onnx`` package, the graph's own square input.
     """
 
-    def __init__(self, path: Path, threads: int) -> None:
+    def __init__(self, path: Path, threads: int, runtime_name: str = "auto") -> None:
         self.path = path
         self.threads = threads
-        self.session = make_session(path, threads=threads)
+        self.runtime_name = runtime_name
+        self.session = make_session(path, threads=threads, runtime_name=runtime_name)
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         height, width = model_input.shape[2:]
         self.fixed_size = height if isinstance(height, int) and height == width else None
         self.names = class_names(self.session.get_modelmeta().custom_metadata_map, path)
-        self._by_shape: dict[tuple[int, int], InferenceSession] = {}
+        # vehicle regions, whose shapes vary from frame to frame, are padded to multiples of this
+        self.region_step = OpenVinoSession.SHAPE_STEP if isinstance(self.session, OpenVinoSession) else yolo.STRIDE
+        self._by_shape: dict[tuple[int, int], Session] = {}
         self._retarget_failed = False
 
     def candidates(
-        self, image_bgr: np.ndarray, size: int, labels: Mapping[int, str], thresholds: Mapping[str, float]
+        self, image_bgr: np.ndarray, size: int, labels: Mapping[int, str], thresholds: Mapping[str, float],
+        step: int = yolo.STRIDE,
     ) -> yolo.Candidates:
+        """``image_bgr`` at ``size`` (long side), padded to multiples of ``step`` (a multiple of the stride)."""
         shape = yolo.input_shape(image_bgr.shape[:2], size, square=False)
-        session = self._session_for(shape)
+        canvas = yolo.padded_shape(shape, step)
+        session = self._session_for(canvas)
         if session is None:  # a fixed graph that could not be re-targeted: pad to its square
-            shape, session = (self.fixed_size, self.fixed_size), self.session
-        tensor, transform = yolo.letterbox(image_bgr, shape)
+            shape = canvas = (self.fixed_size, self.fixed_size)
+            session = self.session
+        tensor, transform = yolo.letterbox(image_bgr, shape, canvas)
         output = session.run(None, {self.input_name: tensor})[0]
         return yolo.decode(output, transform, labels, thresholds, image_bgr.shape[:2])
 
-    def _session_for(self, shape: tuple[int, int]) -> InferenceSession | None:
+    def _session_for(self, shape: tuple[int, int]) -> Session | None:
         if self.fixed_size is None or shape == (self.fixed_size, self.fixed_size):
             return self.session
         if shape in self._by_shape:
@@ -89,10 +95,11 @@ class YoloSession:
             log.warning("object detector runs at its square input (%s): %s", self.fixed_size, exc,
                         extra={"model": self.path.name})
             return None
-        with tempfile.NamedTemporaryFile(suffix=".onnx") as handle:  # onnxruntime reads it while creating the session
+        with tempfile.NamedTemporaryFile(suffix=".onnx") as handle:  # the runtime reads it while creating the session
             handle.write(retargeted)
             handle.flush()
-            self._by_shape[shape] = make_session(Path(handle.name), threads=self.threads)
+            self._by_shape[shape] = make_session(Path(handle.name), threads=self.threads,
+                                                 runtime_name=self.runtime_name)
         log.debug("detector re-targeted", extra={"model": self.path.name, "input": f"{shape[1]}x{shape[0]}"})
         return self._by_shape[shape]
 
@@ -131,7 +138,8 @@ class ObjectDetector:
     def __init__(
         self, settings: Settings, threads: int | None = None, thresholds: Mapping[str, float] | None = None
     ) -> None:
-        self.model = YoloSession(model_path(settings, OBJECT_DETECTOR), _threads(settings, threads))
+        self.model = YoloSession(model_path(settings, OBJECT_DETECTOR), _threads(settings, threads),
+                                 settings.inference_runtime)
         self.labels = {i: name for i, name in self.model.names.items() if name in OBJECT_LABELS}
         missing = set(OBJECT_LABELS) - set(self.labels.values())
         if missing:
@@ -195,10 +203,11 @@ class PlateDetector:
         ``zoom_out``: look at a frame where nothing was found zoomed out (step 3; for still photos)."""
         precision = precision or settings.plate_detector_precision
         path = model_file or _plate_model(settings, precision)
-        self.model = YoloSession(path, _threads(settings, threads))
+        self.model = YoloSession(path, _threads(settings, threads), settings.inference_runtime)
         self.placer = self.model  # the model of the refinement step, which sets the boxes the reader crops from
         if model_file is None and precision == "int8" and refine:
-            self.placer = YoloSession(model_path(settings, PLATE_DETECTOR), _threads(settings, threads))
+            self.placer = YoloSession(model_path(settings, PLATE_DETECTOR), _threads(settings, threads),
+                                      settings.inference_runtime)
         if len(self.model.names) != 1:
             raise ModelFormatError(f"the plate detector should have one class, it has {len(self.model.names)}; "
                                    "reinstall it: sereno models install --force")
@@ -243,9 +252,10 @@ class PlateDetector:
         return [Detection(box=box, score=score, label="plate") for box, score in plates]
 
     def _pass(
-        self, image_bgr: np.ndarray, offset: tuple[int, int], size: int, model: YoloSession | None = None
+        self, image_bgr: np.ndarray, offset: tuple[int, int], size: int, model: YoloSession | None = None,
+        step: int = yolo.STRIDE,
     ) -> list[tuple[Box, float]]:
-        candidates = (model or self.model).candidates(image_bgr, size, self.labels, self.thresholds)
+        candidates = (model or self.model).candidates(image_bgr, size, self.labels, self.thresholds, step)
         dx, dy = offset
         return [((b.box[0] + dx, b.box[1] + dy, b.box[2] + dx, b.box[3] + dy), b.score)
                 for b in yolo.to_detections(candidates, yolo.nms(candidates, NMS_IOU))]
@@ -299,7 +309,8 @@ class PlateDetector:
         for window in windows:
             x1, y1, x2, y2 = window
             found = self._pass(image_bgr[y1:y2, x1:x2], (x1, y1),
-                               self.region_size(max(x2 - x1, y2 - y1), max(image_bgr.shape[:2])))
+                               self.region_size(max(x2 - x1, y2 - y1), max(image_bgr.shape[:2])),
+                               step=self.model.region_step)
             passes.append([(box, score) for box, score in found
                            if area(box) <= MAX_REGION_SHARE * area(window)
                            and box[2] - box[0] >= MIN_PLATE_ASPECT * (box[3] - box[1])])

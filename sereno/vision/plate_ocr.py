@@ -108,13 +108,14 @@ def ctc_gaps(step_probs: np.ndarray) -> np.ndarray:
 class PlateOCR:
     """Per-slot character probabilities of plate crops. One instance per thread (sessions are not shared)."""
 
-    def __init__(self, model_path: Path | None = None, threads: int = 1) -> None:
+    def __init__(self, model_path: Path | None = None, threads: int = 1, runtime_name: str = "auto") -> None:
+        """``runtime_name``: the ``inference_runtime`` setting (``sereno.vision.onnx.runtime``)."""
         self.model_path = Path(model_path) if model_path else DEFAULT_MODEL
         if not self.model_path.exists():
             raise FileNotFoundError(
                 f"plate OCR model not found at {self.model_path}: it is committed with the source; "
                 "rebuild it with `python tools/train_plate_ocr.py` or use the PP-OCRv4 reader (--reader pp-ocrv4)")
-        self.session = make_session(self.model_path, threads=threads)  # providers from SERENO_ONNX_PROVIDERS
+        self.session = make_session(self.model_path, threads=threads, runtime_name=runtime_name)
         self.input_name = self.session.get_inputs()[0].name
         self.is_ctc = self.session.get_outputs()[0].name == CTC_OUTPUT
         log.debug("plate ocr loaded", extra={"model": str(self.model_path), "threads": threads})

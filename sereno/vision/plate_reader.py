@@ -240,7 +240,7 @@ class TextRowDetector:
     DET_HEIGHT = 128  # the crop is resized to this height for row detection (a multiple of 32)
     DET_MAX_WIDTH = 512
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, runtime_name: str = "auto") -> None:
         from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
 
         model = rapidocr_model_dir() / "ch_PP-OCRv4_det_infer.onnx"
@@ -251,8 +251,8 @@ class TextRowDetector:
             "thresh": 0.3, "box_thresh": 0.5, "max_candidates": 50, "unclip_ratio": 1.6, "use_dilation": True,
             "score_mode": "fast",
         })
-        # Run the detector's network through the project's session factory too (providers, threads).
-        session = make_session(model, threads=threads)
+        # Run the detector's network through the project's session factory too (runtime, providers, threads).
+        session = make_session(model, threads=threads, runtime_name=runtime_name)
         input_name = session.get_inputs()[0].name
         self.det.infer = lambda image: session.run(None, {input_name: image})
 
@@ -316,12 +316,12 @@ class PpocrRecogniser:
     name = "pp-ocrv4"
     REC_HEIGHT = 48
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, runtime_name: str = "auto") -> None:
         models = rapidocr_model_dir()
-        self.rec = make_session(models / "ch_PP-OCRv4_rec_infer.onnx", threads=threads)
+        self.rec = make_session(models / "ch_PP-OCRv4_rec_infer.onnx", threads=threads, runtime_name=runtime_name)
         vocabulary = self.rec.get_modelmeta().custom_metadata_map["character"].splitlines()
         self.fold = vocabulary_to_plate_chars(["<blank>", *vocabulary, " "])
-        self.rows = TextRowDetector(threads)
+        self.rows = TextRowDetector(threads, runtime_name)
 
     def text_rows(self, crop_bgr: np.ndarray, min_relative_height: float) -> list[np.ndarray]:
         """The crop's text rows at least ``min_relative_height`` of the tallest, levelled, top to bottom."""
@@ -390,10 +390,10 @@ class PlateOcrRecogniser:
 
     name = "plate-ocr"
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, runtime_name: str = "auto") -> None:
         from sereno.vision.plate_ocr import ALPHABET, PlateOCR
 
-        self.model = PlateOCR(threads=threads)
+        self.model = PlateOCR(threads=threads, runtime_name=runtime_name)
         self.alphabet = ALPHABET
         self.fold = vocabulary_to_plate_chars(list(ALPHABET))
 
@@ -413,17 +413,18 @@ def plate_ocr_available() -> bool:
     return PlateOCR.is_available()
 
 
-def make_recogniser(backend: str = "auto", threads: int = 1) -> Recogniser:
-    """``auto``: our PlateOCR when its model is committed, else PP-OCRv4. ``plate-ocr`` / ``pp-ocrv4`` force one."""
+def make_recogniser(backend: str = "auto", threads: int = 1, runtime_name: str = "auto") -> Recogniser:
+    """``auto``: our PlateOCR when its model is committed, else PP-OCRv4. ``plate-ocr`` / ``pp-ocrv4`` force one.
+    ``runtime_name``: the ``inference_runtime`` setting."""
     if backend == "auto":
         backend = PlateOcrRecogniser.name if plate_ocr_available() else PpocrRecogniser.name
     if backend == PlateOcrRecogniser.name:
         if not plate_ocr_available():
             raise ValueError("our PlateOCR model (sereno/vision/models/plate_ocr.onnx) is not in this installation: "
                              "use the pp-ocrv4 reader, or rebuild the model with the training command")
-        return PlateOcrRecogniser(threads)
+        return PlateOcrRecogniser(threads, runtime_name)
     if backend == PpocrRecogniser.name:
-        return PpocrRecogniser(threads)
+        return PpocrRecogniser(threads, runtime_name)
     raise ValueError(f"unknown plate recogniser {backend!r}: use auto, plate-ocr or pp-ocrv4")
 
 
@@ -439,10 +440,10 @@ class PlateReader:
         self.region = check_region(region)
         self.sure_read = sure_read
         threads = threads or settings.onnx_threads
-        self.recogniser = make_recogniser(backend, threads)
+        self.recogniser = make_recogniser(backend, threads, settings.inference_runtime)
         ours = self.recogniser.name == PlateOcrRecogniser.name
         self.margins = READ_MARGINS if ours else READ_MARGINS[:1]
-        self.rows = TextRowDetector(threads) if ours else None
+        self.rows = TextRowDetector(threads, settings.inference_runtime) if ours else None
         log.info("plate reader ready", extra={"backend": self.recogniser.name, "region": self.region})
 
     @property

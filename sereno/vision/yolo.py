@@ -40,14 +40,22 @@ def input_shape(image_hw: tuple[int, int], size: int, square: bool) -> tuple[int
         return size, size
     h, w = image_hw
     scale = size / max(h, w)
-    return (int(np.ceil(h * scale / STRIDE)) * STRIDE, int(np.ceil(w * scale / STRIDE)) * STRIDE)
+    return padded_shape((int(np.ceil(h * scale)), int(np.ceil(w * scale))), STRIDE)
 
 
-def letterbox(image_bgr: np.ndarray, shape_hw: tuple[int, int]) -> tuple[np.ndarray, Letterbox]:
-    """Resize keeping the aspect ratio, pad centred to ``shape_hw``; return the NCHW float32 RGB/255 tensor."""
+def padded_shape(shape_hw: tuple[int, int], step: int) -> tuple[int, int]:
+    """``shape_hw`` with each side rounded up to a multiple of ``step``."""
+    return (-(-shape_hw[0] // step) * step, -(-shape_hw[1] // step) * step)
+
+
+def letterbox(
+    image_bgr: np.ndarray, shape_hw: tuple[int, int], canvas_hw: tuple[int, int] | None = None
+) -> tuple[np.ndarray, Letterbox]:
+    """Resize to fit ``shape_hw`` keeping the aspect ratio, pad centred to ``canvas_hw`` (default ``shape_hw``);
+    return the NCHW float32 RGB/255 tensor."""
     h, w = image_bgr.shape[:2]
-    out_h, out_w = shape_hw
-    scale = min(out_h / h, out_w / w)
+    scale = min(shape_hw[0] / h, shape_hw[1] / w)
+    out_h, out_w = canvas_hw or shape_hw
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     resized = cv2.resize(image_bgr, (new_w, new_h), interpolation=interpolation)

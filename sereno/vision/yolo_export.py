@@ -3,7 +3,7 @@
 The checkpoint is a pickled ``DetectionModel``. Ultralytics itself does not import here (its ``predict`` path needs
 torchvision, which does not load beside torch 2.13), so the pickle is loaded with stand-in classes that carry the
 same attributes and the YOLOv8 forward pass written out below. Only ``sereno models install`` calls this; it needs
-torch (the ``build`` extra). The runtime uses onnxruntime only.
+torch (the ``build`` extra). The runtime never imports torch.
 
 The exported graph matches Ultralytics' own ONNX export: input ``images`` ``[1, 3, H, W]`` RGB/255 (H and W
 multiples of 32, dynamic), output ``[1, 4 + classes, anchors]`` = box centre x, y, width, height in input pixels,

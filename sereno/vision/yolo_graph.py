@@ -8,7 +8,7 @@ graph of another shape is refused (``GraphLayoutError``) instead of quietly givi
 then runs at 640x384: 40% fewer pixels, about 40% less time (docs/video-pipeline.md).
 
 Needs the ``onnx`` package (protobuf editing; installed with the ``build`` extra that ``sereno models install``
-uses). Inference itself stays on onnxruntime.
+uses). Inference itself is ``sereno.vision.onnx``'s.
 """
 
 from __future__ import annotations
@@ -70,5 +70,5 @@ def retarget(model_bytes: bytes, height: int, width: int) -> bytes:
     output = graph.output[0].type.tensor_type.shape.dim
     if len(output) == 3 and output[2].dim_value == old_n:
         output[2].dim_value = new_n
-    del graph.value_info[:]  # intermediate shapes recorded for the old size; onnxruntime infers them again
+    del graph.value_info[:]  # intermediate shapes recorded for the old size; the runtime infers them again
     return model.SerializeToString()

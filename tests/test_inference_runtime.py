@@ -34,6 +34,7 @@ def test_an_unknown_runtime_is_a_clear_error(tmp_path, monkeypatch):
     (True, "CPUExecutionProvider", "openvino"),
 ])
 def test_auto_takes_openvino_only_where_it_computes_in_bfloat16(monkeypatch, bf16, providers, chosen):
+    """The CPU probe is stood in for: one machine cannot be both kinds of CPU."""
     monkeypatch.setattr(onnx, "openvino_computes_bf16", lambda: bf16)
     monkeypatch.setenv(onnx.PROVIDERS_ENV, providers)
     assert resolve_runtime("auto") == chosen
@@ -42,7 +43,7 @@ def test_auto_takes_openvino_only_where_it_computes_in_bfloat16(monkeypatch, bf1
 
 def test_auto_leaves_a_gpu_provider_to_onnxruntime(monkeypatch):
     """A GPU asked for through SERENO_ONNX_PROVIDERS is ONNX Runtime's; no CUDA build here, so the provider list is
-    stood in for (the one mock of this file: the hardware is not on this machine)."""
+    stood in for (like the CPU probe above: hardware this machine does not have)."""
     monkeypatch.setattr(onnx, "openvino_computes_bf16", lambda: True)
     monkeypatch.setattr(onnx, "providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
     assert resolve_runtime("auto") == "onnxruntime"

@@ -109,7 +109,7 @@ class PlateOCR:
     """Per-slot character probabilities of plate crops. One instance per thread (sessions are not shared)."""
 
     def __init__(self, model_path: Path | None = None, threads: int = 1, runtime_name: str = "auto") -> None:
-        """``runtime_name``: the ``inference_runtime`` setting (``sereno.vision.onnx.runtime``)."""
+        """``runtime_name``: the ``inference_runtime`` setting (``sereno.vision.onnx.resolve_runtime``)."""
         self.model_path = Path(model_path) if model_path else DEFAULT_MODEL
         if not self.model_path.exists():
             raise FileNotFoundError(

@@ -41,7 +41,7 @@ class Settings(BaseModel):
     onnx_threads: int = 1  # intra-op threads per model session; one per camera worker scales best
     # "int8": the committed quantized plate detector finds the plates: 20-30% less CPU, more small plates missed
     plate_detector_precision: Literal["float", "int8"] = "float"
-    # what runs the models: "auto" takes OpenVINO where the CPU computes in bfloat16 (Intel AMX), ONNX Runtime
+    # what runs the models: "auto" takes OpenVINO where the CPU computes in bfloat16 (AMX, AVX-512 BF16), ONNX Runtime
     # elsewhere or when SERENO_ONNX_PROVIDERS names a GPU (docs/detection.md, "Inference runtime")
     inference_runtime: InferenceRuntime = "auto"
     # long side (px) at which the plate detector looks inside each vehicle: finds far cars' plates; 0 looks at the

@@ -29,7 +29,7 @@ def test_an_unknown_runtime_is_a_clear_error(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("bf16", "providers", "chosen"), [
-    (True, "", "openvino"),  # an AMX CPU
+    (True, "", "openvino"),  # a CPU with native bfloat16 (AMX, AVX-512 BF16)
     (False, "", "onnxruntime"),  # any other CPU
     (True, "CPUExecutionProvider", "openvino"),
 ])
@@ -39,6 +39,29 @@ def test_auto_takes_openvino_only_where_it_computes_in_bfloat16(monkeypatch, bf1
     monkeypatch.setenv(onnx.PROVIDERS_ENV, providers)
     assert resolve_runtime("auto") == chosen
     assert resolve_runtime("onnxruntime") == "onnxruntime"
+
+
+@pytest.mark.parametrize(("flags", "native"), [
+    ("avx512f avx512_vnni amx_bf16 amx_tile amx_int8", True),  # Intel Sapphire Rapids (AMX)
+    ("avx512f avx512_bf16 avx512_vnni avx512_vbmi2", True),  # AMD Zen 4 (AVX-512 BF16, no AMX)
+    ("avx2 fma avx512f avx512_vnni", False),  # Intel Cascade Lake: AVX-512 without bfloat16
+    ("avx2 fma", False),
+])
+def test_the_cpu_flags_tell_native_bfloat16(flags, native):
+    cpuinfo = f"processor\t: 0\nmodel name\t: some CPU\nflags\t\t: fpu sse2 {flags}\n\nprocessor\t: 1\n"
+    assert onnx.has_native_bf16(cpuinfo) is native
+    assert not onnx.has_native_bf16("model name\t: avx512_bf16 in a name, not a flag\n")
+
+
+def test_the_cpu_probe_agrees_with_openvino_on_this_machine():
+    """Where the flags say native bfloat16, OpenVINO's CPU device computes in it by default, and not elsewhere:
+    the probe spares loading OpenVINO only where it would say no."""
+    openvino = pytest.importorskip("openvino")
+    if not onnx.CPU_FLAGS.exists():
+        pytest.skip("no /proc/cpuinfo on this system")
+    native = onnx.has_native_bf16(onnx.CPU_FLAGS.read_text(encoding="utf-8", errors="replace"))
+    default = openvino.Core().get_property("CPU", "INFERENCE_PRECISION_HINT")
+    assert native == (default == openvino.Type.bf16)
 
 
 def test_auto_leaves_a_gpu_provider_to_onnxruntime(monkeypatch):

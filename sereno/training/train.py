@@ -35,7 +35,7 @@ SYNTH_VALIDATION_SEED = 20261123
 DETECTOR_LIKE_SEED = 777  # synthetic plates of the detector-like sets
 DETECTOR_LIKE_FRAMES_SEED = 9000  # their frames (cars, positions)
 # A model's own figures (model card, --evaluate-only) are ONNX Runtime's float32, whatever the CPU: OpenVINO's
-# bfloat16 on an AMX CPU moves a crop now and then (docs/detection.md, "Inference runtime").
+# bfloat16 (AMX, AVX-512 BF16 CPUs) moves a crop now and then (docs/detection.md, "Inference runtime").
 TRAINING_RUNTIME = "onnxruntime"
 
 

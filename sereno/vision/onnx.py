@@ -2,8 +2,8 @@
 
 The runtime is the ``inference_runtime`` setting (``SERENO_INFERENCE_RUNTIME``): ``onnxruntime``, ``openvino``
 or ``auto`` (the default). ``auto`` takes OpenVINO where it is installed and computes in bfloat16 by default, that
-is on CPUs with Intel AMX, where the detectors run about twice as fast and read as many plates on the validation
-sets (docs/detection.md, "Inference runtime"), unless ``SERENO_ONNX_PROVIDERS`` asks ONNX Runtime for another
+is on CPUs with native bfloat16 instructions (Intel AMX; AVX-512 BF16 on AMD Zen 4 and later), where the detectors
+run about twice as fast and read as many plates on the validation sets (docs/detection.md, "Inference runtime"), unless ``SERENO_ONNX_PROVIDERS`` asks ONNX Runtime for another
 execution provider (a GPU); ONNX Runtime everywhere else: OpenVINO's float32 is no faster than ONNX Runtime's.
 
 ONNX Runtime's execution providers come from ``SERENO_ONNX_PROVIDERS`` (comma-separated, in order of preference,
@@ -32,6 +32,9 @@ PROVIDERS_ENV = "SERENO_ONNX_PROVIDERS"
 DEFAULT_PROVIDERS = ("CPUExecutionProvider",)
 RUNTIMES = get_args(InferenceRuntime)
 CPU_FLAGS = Path("/proc/cpuinfo")
+# the CPU flags of native bfloat16 arithmetic, where OpenVINO computes in bfloat16 by default: Intel AMX, and
+# AVX-512 BF16 (AMD Zen 4 and later, Intel Cooper Lake)
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 
 
 class OnnxSetupError(Exception):
@@ -72,10 +75,10 @@ def _openvino_core() -> Any | None:
 
 @functools.cache
 def openvino_computes_bf16() -> bool:
-    """True when OpenVINO is installed and its CPU device computes in bfloat16 by default (Intel AMX). On Linux a
-    CPU without AMX is told by its flags, without loading OpenVINO (~60 MB). A broken OpenVINO is a warning, not an
-    error: ONNX Runtime still runs the models."""
-    if CPU_FLAGS.exists() and "amx_bf16" not in CPU_FLAGS.read_text(encoding="utf-8", errors="replace"):
+    """True when OpenVINO is installed and its CPU device computes in bfloat16 by default (native bfloat16: Intel
+    AMX, AVX-512 BF16). On Linux a CPU without them is told by its flags, without loading OpenVINO (~60 MB). A broken
+    OpenVINO is a warning, not an error: ONNX Runtime still runs the models."""
+    if CPU_FLAGS.exists() and not has_native_bf16(CPU_FLAGS.read_text(encoding="utf-8", errors="replace")):
         return False
     try:
         core = _openvino_core()
@@ -87,6 +90,12 @@ def openvino_computes_bf16() -> bool:
     except Exception as exc:  # OpenVINO raises RuntimeError and its own types for a missing or broken CPU plugin
         log.warning("OpenVINO cannot be used, ONNX Runtime runs the models: %s", exc)
         return False
+
+
+def has_native_bf16(cpuinfo: str) -> bool:
+    """Whether ``/proc/cpuinfo``'s text lists a flag of native bfloat16 arithmetic (``BF16_FLAGS``)."""
+    flags = {flag for line in cpuinfo.splitlines() if line.startswith("flags") for flag in line.split()}
+    return any(flag in flags for flag in BF16_FLAGS)
 
 
 def resolve_runtime(wanted: str = "auto") -> str:

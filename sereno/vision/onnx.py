@@ -3,8 +3,9 @@
 The runtime is the ``inference_runtime`` setting (``SERENO_INFERENCE_RUNTIME``): ``onnxruntime``, ``openvino``
 or ``auto`` (the default). ``auto`` takes OpenVINO where it is installed and computes in bfloat16 by default, that
 is on CPUs with native bfloat16 instructions (Intel AMX; AVX-512 BF16 on AMD Zen 4 and later), where the detectors
-run about twice as fast and read as many plates on the validation sets (docs/detection.md, "Inference runtime"), unless ``SERENO_ONNX_PROVIDERS`` asks ONNX Runtime for another
-execution provider (a GPU); ONNX Runtime everywhere else: OpenVINO's float32 is no faster than ONNX Runtime's.
+run 1.6-2.5 times as fast and read as many plates on the validation sets (docs/detection.md, "Inference runtime"),
+unless ``SERENO_ONNX_PROVIDERS`` asks ONNX Runtime for another execution provider (a GPU); ONNX Runtime everywhere
+else: OpenVINO's float32 is no faster than ONNX Runtime's.
 
 ONNX Runtime's execution providers come from ``SERENO_ONNX_PROVIDERS`` (comma-separated, in order of preference,
 e.g. ``CUDAExecutionProvider,CPUExecutionProvider``); the default is CPU only. A provider that this onnxruntime

@@ -2,10 +2,10 @@
 
 The runtime is the ``inference_runtime`` setting (``SERENO_INFERENCE_RUNTIME``): ``onnxruntime``, ``openvino``
 or ``auto`` (the default). ``auto`` takes OpenVINO where it is installed and computes in bfloat16 by default, that
-is on CPUs with native bfloat16 instructions (Intel AMX; AVX-512 BF16 on AMD Zen 4 and later), where the detectors
-run 1.6-2.5 times as fast and read as many plates on the validation sets (docs/detection.md, "Inference runtime"),
-unless ``SERENO_ONNX_PROVIDERS`` asks ONNX Runtime for another execution provider (a GPU); ONNX Runtime everywhere
-else: OpenVINO's float32 is no faster than ONNX Runtime's.
+is on CPUs with native bfloat16 instructions (Intel AMX; AVX-512 BF16 on AMD Zen 4 and later), where a still photo
+costs 1.6-2.2 times less and as many plates are read on the validation sets (docs/detection.md, "Inference
+runtime"), unless ``SERENO_ONNX_PROVIDERS`` asks ONNX Runtime for another execution provider (a GPU); ONNX Runtime
+everywhere else: OpenVINO's float32 was measured no faster than ONNX Runtime's, or a few percent.
 
 ONNX Runtime's execution providers come from ``SERENO_ONNX_PROVIDERS`` (comma-separated, in order of preference,
 e.g. ``CUDAExecutionProvider,CPUExecutionProvider``); the default is CPU only. A provider that this onnxruntime
@@ -95,7 +95,8 @@ def openvino_computes_bf16() -> bool:
 
 def has_native_bf16(cpuinfo: str) -> bool:
     """Whether ``/proc/cpuinfo``'s text lists a flag of native bfloat16 arithmetic (``BF16_FLAGS``)."""
-    flags = {flag for line in cpuinfo.splitlines() if line.startswith("flags") for flag in line.split()}
+    flags = {flag for line in cpuinfo.splitlines() if line.partition(":")[0].strip() == "flags"
+             for flag in line.partition(":")[2].split()}
     return any(flag in flags for flag in BF16_FLAGS)
 
 

@@ -18,7 +18,8 @@ from tests.realdata import shared_file
 
 
 def pattern_regex(pattern: str) -> re.Pattern:
-    return re.compile("".join("[A-Z]" if c == "@" else "[0-9]" if c == "#" else "" for c in pattern) + "$")
+    slots = {"@": "[A-Z]", "#": "[0-9]", "&": "[A-J]"}
+    return re.compile("".join(slots.get(c, "") for c in pattern) + "$")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS, ids=lambda layout: layout.name)
@@ -43,6 +44,16 @@ def test_mexican_layouts_come_first_and_cover_the_known_patterns() -> None:
               for layout in mexican for p in layout.patterns}
     assert {"@@@####", "@@@###@", "@##@@@", "@@#####", "####@@"} <= shapes
     assert {"mx-private", "mx-taxi", "mx-public", "mx-moto"} <= {layout.name for layout in mexican}
+
+
+def test_brazilian_mercosur_plates_carry_a_converted_digit_in_their_fifth_place() -> None:
+    """0 -> A ... 9 -> J: a Mercosur plate never shows O, S or Z there, which the reader would confuse with 0, 5, 2."""
+    rng = np.random.default_rng(0)
+    layouts = [layout for layout in LAYOUTS if layout.name in ("br-mercosur", "br-moto")]
+    texts = [synth_plate(rng, layout).text for layout in layouts for _ in range(200)]
+    mercosur = [text for text in texts if text[4].isalpha()]
+    assert len(mercosur) > 200
+    assert {text[4] for text in mercosur} == set("ABCDEFGHIJ")
 
 
 def test_every_region_is_rendered() -> None:

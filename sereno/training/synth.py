@@ -25,6 +25,10 @@ from sereno.vision.plate_reader import CROP_MARGIN_X, CROP_MARGIN_Y
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
+# A Brazilian Mercosur plate's 5th character (pattern symbol "&") is the old plate's second digit as a letter,
+# 0 -> A ... 9 -> J: the conversion Brazil adopted in 2018, which new plates follow too (the rule lets other letters
+# be added when the series run out)
+MERCOSUR_BR_LETTERS = "ABCDEFGHIJ"
 FONT_DIRS = (Path("/usr/share/fonts"),)
 
 # Font families by role; each entry is a file name looked up under the font folders.
@@ -146,9 +150,9 @@ LAYOUTS: tuple[Layout, ...] = (
     # Brazil: old grey plates (city on top) and Mercosur (blue band on top).
     Layout("br-old", "br", ("@@@-####", "@@@·####"), 3.1, (GREY, (200, 200, 195), (150, 40, 35)),
            (BLACK, (240, 240, 240)), BR_CITIES),
-    Layout("br-mercosur", "br", ("@@@#@##",), 3.1, (WHITE,), (BLACK,), band="mercosur",
+    Layout("br-mercosur", "br", ("@@@#&##",), 3.1, (WHITE,), (BLACK,), band="mercosur",
            fonts=MONO_FONTS + PLATE_FONTS[:6]),
-    Layout("br-moto", "br", ("@@@/####", "@@@/#@##"), 1.2, (GREY, WHITE), (BLACK,), BR_CITIES),
+    Layout("br-moto", "br", ("@@@/####", "@@@/#&##"), 1.2, (GREY, WHITE), (BLACK,), BR_CITIES),
     # Argentina: old black plates (@@@ ###) and Mercosur (@@ ### @@).
     Layout("ar-old", "ar", ("@@@ ###", "@@@-###"), 3.2, (BLACK, (30, 30, 35)), (WHITE, (230, 230, 230)),
            ("ARGENTINA", "REPUBLICA ARGENTINA")),
@@ -171,11 +175,14 @@ class SynthPlate:
 
 
 def fill_pattern(pattern: str, rng: np.random.Generator) -> str:
-    """A random plate for a pattern, separators kept: ``fill_pattern('@@@-###', rng) -> 'KXT-204'``."""
+    """A random plate for a pattern, separators kept: ``fill_pattern('@@@-###', rng) -> 'KXT-204'``. ``@`` a
+    letter, ``#`` a digit, ``&`` a letter A-J (``MERCOSUR_BR_LETTERS``)."""
     out = []
     for symbol in pattern:
         if symbol == "@":
             out.append(LETTERS[rng.integers(len(LETTERS))])
+        elif symbol == "&":
+            out.append(MERCOSUR_BR_LETTERS[rng.integers(len(MERCOSUR_BR_LETTERS))])
         elif symbol == "#":
             out.append(DIGITS[rng.integers(len(DIGITS))])
         else:

@@ -176,10 +176,7 @@ class OpenVinoSession:
         if core is None:
             raise OnnxSetupError("the openvino package is not installed: pip install openvino")
         model = core.read_model(str(model_path))
-        # one thread pool per session, not pinned: a camera worker's session shares the cores with the others
-        config = {"INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY",
-                  "ENABLE_CPU_PINNING": False}
-        self._request = core.compile_model(model, "CPU", config).create_infer_request()
+        self._request = core.compile_model(model, "CPU", openvino_config(threads)).create_infer_request()
         self._inputs = [SimpleNamespace(name=port.any_name, shape=_dims(port.partial_shape)) for port in model.inputs]
         self._outputs = [SimpleNamespace(name=port.any_name, shape=_dims(port.partial_shape))
                          for port in model.outputs]
@@ -205,6 +202,13 @@ class OpenVinoSession:
         feed = {name: np.ascontiguousarray(array) for name, array in input_feed.items()}
         results = self._request.infer(feed, share_inputs=True, share_outputs=False)
         return [results[index] for index in range(len(self._outputs))]
+
+
+def openvino_config(threads: int) -> dict[str, Any]:
+    """How a session compiles its model: one thread pool per session, not pinned (a camera worker's session shares
+    the cores with the others), at OpenVINO's default precision (bfloat16 where the CPU has it natively)."""
+    return {"INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY",
+            "ENABLE_CPU_PINNING": False}
 
 
 def _dims(shape: Any) -> list[int | None]:

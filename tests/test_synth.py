@@ -4,6 +4,7 @@ separators and line breaks kept out of the label; the real-crop split keeps each
 from __future__ import annotations
 
 import re
+import string
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ import pytest
 from sereno.training.datasets import (CROP_SETS, SMALL_VIEW_WIDTH, augment_real, encode_label, load_crop_set,
                                       small_view, split_of)
 from sereno.training.detector_like import PLATE_WIDTH, extent_of, frame_with_plate
-from sereno.training.synth import (LAYOUTS, LOOSE_MARGIN_Y, READER_MARGIN, fill_pattern, label_of, pick_layout,
-                                   place_in_scene, synth_plate, vehicle_backdrop)
+from sereno.training.synth import (LAYOUTS, LAYOUTS_BY_NAME, LOOSE_MARGIN_Y, MX_SERIES_LETTERS, READER_MARGIN,
+                                   fill_pattern, label_of, pick_layout, place_in_scene, plate_number, synth_plate,
+                                   vehicle_backdrop)
 from sereno.vision.plate_ocr import ALPHABET, SLOTS
 from tests.realdata import shared_file
 
@@ -54,6 +56,16 @@ def test_brazilian_mercosur_plates_carry_a_converted_digit_in_their_fifth_place(
     mercosur = [text for text in texts if text[4].isalpha()]
     assert len(mercosur) > 200
     assert {text[4] for text in mercosur} == set("ABCDEFGHIJ")
+
+
+def test_mexican_private_series_skip_the_letters_that_look_like_digits() -> None:
+    """Private cars and trucks are issued series without I, O and Q (NOM-001-SCT-2-2016); the other Mexican layouts,
+    of which nothing is known, keep every letter."""
+    rng = np.random.default_rng(0)
+    private = "".join(synth_plate(rng, "mx-private").text for _ in range(150))
+    assert set(filter(str.isalpha, private)) == set(MX_SERIES_LETTERS) == set(string.ascii_uppercase) - set("IOQ")
+    taxi = "".join(plate_number(LAYOUTS_BY_NAME["mx-taxi"], rng) for _ in range(300))
+    assert set(filter(str.isalpha, taxi)) == set(string.ascii_uppercase)
 
 
 def test_every_region_is_rendered() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from sereno.domain import Detection
 from sereno.geometry import iou
 from sereno.training.datasets import Crop
-from sereno.training.synth import LAYOUTS, fill_pattern, label_of, render_plate, vehicle_backdrop
+from sereno.training.synth import LAYOUTS, label_of, plate_number, render_plate, vehicle_backdrop
 from sereno.vision.plate_reader import crop_with_margin
 
 FRAME_HW = (720, 1280)
@@ -88,7 +88,7 @@ def flat_synthetic_plates(count: int, seed: int, regions: tuple[str, ...]) -> li
     plates = []
     for i in range(count):
         layout = layouts[i % len(layouts)]
-        drawn = fill_pattern(layout.patterns[rng.integers(len(layout.patterns))], rng)
+        drawn = plate_number(layout, rng)
         image = cv2.cvtColor(render_plate(layout, drawn, rng, height=int(rng.integers(60, 90))), cv2.COLOR_RGB2BGR)
         plates.append(Crop(image, label_of(drawn), f"synth-{layout.name}/{i}"))
     return plates

@@ -29,6 +29,10 @@ DIGITS = "0123456789"
 # 0 -> A ... 9 -> J: the conversion Brazil adopted in 2018, which new plates follow too (the rule lets other letters
 # be added when the series run out)
 MERCOSUR_BR_LETTERS = "ABCDEFGHIJ"
+# The letters of the series Mexico issues to private cars and trucks: no I, O or Q, which look like 1 and 0
+# (NOM-001-SCT-2-2016, as es.wikipedia's "Matrículas automovilísticas de México" sums it up). Nothing is known of
+# the taxi, public-service and motorcycle series: those layouts draw every letter.
+MX_SERIES_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 FONT_DIRS = (Path("/usr/share/fonts"),)
 
 # Font families by role; each entry is a file name looked up under the font folders.
@@ -93,6 +97,7 @@ class Layout:
     band_chance: float = 1.0  # probability that the band is there (UK plates often have none)
     right_band: str | None = None  # "fr" (region logo, department), "it" (year, province), "pt" (yellow, year)
     weight: float = 1.0  # how often training draws this layout (pick_layout)
+    letters: str = LETTERS  # what a pattern's ``@`` draws
 
     @property
     def two_line(self) -> bool:
@@ -107,7 +112,7 @@ LAYOUTS: tuple[Layout, ...] = (
     # Mexico (NOM-001-SCT-2-2016 and older state series): the state name on top, a slogan or MEXICO below.
     Layout("mx-private", "mx", ("@@@-##-##", "@@@-###-@", "@##-@@@", "@@-###-##", "##-##-@@@", "@@@-###-#"),
            2.0, (WHITE, (235, 235, 225), (225, 232, 240)), (BLACK, NAVY, MAROON, GREEN, (60, 60, 60)),
-           MX_STATES, MX_FOOTERS, scenic=0.6),
+           MX_STATES, MX_FOOTERS, scenic=0.6, letters=MX_SERIES_LETTERS),
     Layout("mx-taxi", "mx", ("@-####-@", "@##-###", "###-###-@", "@-#####"), 2.0,
            (WHITE, (250, 240, 200)), (BLACK, RED, (0, 120, 70)), MX_STATES,
            ("TAXI", "SERVICIO PUBLICO", "TRANSPORTE PUBLICO", "SITIO"), scenic=0.3),
@@ -174,13 +179,13 @@ class SynthPlate:
 # ---------------------------------------------------------------- text -------------------------------------------
 
 
-def fill_pattern(pattern: str, rng: np.random.Generator) -> str:
-    """A random plate for a pattern, separators kept: ``fill_pattern('@@@-###', rng) -> 'KXT-204'``. ``@`` a
-    letter, ``#`` a digit, ``&`` a letter A-J (``MERCOSUR_BR_LETTERS``)."""
+def fill_pattern(pattern: str, rng: np.random.Generator, letters: str = LETTERS) -> str:
+    """A random plate for a pattern, separators kept: ``fill_pattern('@@@-###', rng) -> 'KXT-204'``. ``@`` one of
+    ``letters``, ``#`` a digit, ``&`` a letter A-J (``MERCOSUR_BR_LETTERS``)."""
     out = []
     for symbol in pattern:
         if symbol == "@":
-            out.append(LETTERS[rng.integers(len(LETTERS))])
+            out.append(letters[rng.integers(len(letters))])
         elif symbol == "&":
             out.append(MERCOSUR_BR_LETTERS[rng.integers(len(MERCOSUR_BR_LETTERS))])
         elif symbol == "#":
@@ -188,6 +193,11 @@ def fill_pattern(pattern: str, rng: np.random.Generator) -> str:
         else:
             out.append(symbol)
     return "".join(out)
+
+
+def plate_number(layout: Layout, rng: np.random.Generator) -> str:
+    """A random plate number as ``layout`` draws it: one of its patterns filled in, separators kept."""
+    return fill_pattern(layout.patterns[rng.integers(len(layout.patterns))], rng, layout.letters)
 
 
 def label_of(drawn: str) -> str:
@@ -638,7 +648,7 @@ def synth_plate(rng: np.random.Generator, layout: Layout | str | None = None, re
         if layout not in LAYOUTS_BY_NAME:
             raise ValueError(f"unknown plate layout {layout!r}: choose one of {', '.join(LAYOUTS_BY_NAME)}")
         layout = LAYOUTS_BY_NAME[layout]
-    drawn = fill_pattern(layout.patterns[rng.integers(len(layout.patterns))], rng)
+    drawn = plate_number(layout, rng)
     plate = render_plate(layout, drawn, rng, height=int(rng.integers(60, 90)))
     crop = place_in_scene(plate, rng, tilt=0.3 if clean else 1.0, loose=loose)
     # the crop's final size, as a detector at a distance would give it

@@ -68,6 +68,14 @@ def test_mexican_private_series_skip_the_letters_that_look_like_digits() -> None
     assert set(filter(str.isalpha, taxi)) == set(string.ascii_uppercase)
 
 
+@pytest.mark.parametrize(("layout", "left_out"), [("eu-es", "AEIOUQ"), ("eu-fr", "IOU"), ("eu-it", "IOQU"),
+                                                  ("eu-uk", "IQ"), ("eu-nl", "AEIOUCMQWY"), ("eu-de", "")])
+def test_european_series_leave_out_the_letters_their_country_does_not_issue(layout: str, left_out: str) -> None:
+    rng = np.random.default_rng(0)
+    drawn = "".join(plate_number(LAYOUTS_BY_NAME[layout], rng) for _ in range(400))
+    assert set(filter(str.isalpha, drawn)) == set(string.ascii_uppercase) - set(left_out)
+
+
 def test_every_region_is_rendered() -> None:
     assert {layout.region for layout in LAYOUTS} == {"mx", "us", "eu", "br", "ar"}
 

@@ -33,6 +33,15 @@ MERCOSUR_BR_LETTERS = "ABCDEFGHIJ"
 # (NOM-001-SCT-2-2016, as es.wikipedia's "Matrículas automovilísticas de México" sums it up). Nothing is known of
 # the taxi, public-service and motorcycle series: those layouts draw every letter.
 MX_SERIES_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+# European countries that leave letters out of their series, most for looking like digits or other letters (public
+# descriptions of each system): Spain (since 2000) consonants only, without Ñ and Q; France (SIV) no I, O, U; Italy
+# no I, O, Q, U; the UK (since 2001) no I, Q (its Z-less memory tags are not modelled); the Netherlands (since
+# sidecode 4) consonants only, without C, M, Q, W, Y on cars.
+ES_SERIES_LETTERS = "BCDFGHJKLMNPRSTVWXYZ"
+FR_SERIES_LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"
+IT_SERIES_LETTERS = "ABCDEFGHJKLMNPRSTVWXYZ"
+UK_SERIES_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+NL_SERIES_LETTERS = "BDFGHJKLNPRSTVXZ"
 FONT_DIRS = (Path("/usr/share/fonts"),)
 
 # Font families by role; each entry is a file name looked up under the font folders.
@@ -139,14 +148,15 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout("eu-de", "eu", ("@ °@@ ####", "@@ °@ ###", "@@@ °@@ ##", "@ °@ ####", "@@ °@@ ###"), 4.7, (WHITE,),
            (BLACK,), band="eu", fonts=DIN_FONTS, countries=("D",), weight=0.25),
     Layout("eu-fr", "eu", ("@@-###-@@",), 4.7, (WHITE,), (BLACK,), band="eu", countries=("F",), right_band="fr",
-           weight=0.2),
+           weight=0.2, letters=FR_SERIES_LETTERS),
     Layout("eu-it", "eu", ("@@ ###@@",), 4.7, (WHITE,), (BLACK,), band="eu", countries=("I",), right_band="it",
-           weight=0.15),
-    Layout("eu-es", "eu", ("#### @@@",), 4.7, (WHITE,), (BLACK,), band="eu", countries=("E",), weight=0.15),
+           weight=0.15, letters=IT_SERIES_LETTERS),
+    Layout("eu-es", "eu", ("#### @@@",), 4.7, (WHITE,), (BLACK,), band="eu", countries=("E",), weight=0.15,
+           letters=ES_SERIES_LETTERS),
     Layout("eu-uk", "eu", ("@@## @@@",), 4.7, (WHITE, YELLOW), (BLACK,), band="eu", countries=("UK", "GB"),
-           band_chance=0.4, fonts=DIN_FONTS + PLATE_FONTS[:4], weight=0.2),
+           band_chance=0.4, fonts=DIN_FONTS + PLATE_FONTS[:4], weight=0.2, letters=UK_SERIES_LETTERS),
     Layout("eu-nl", "eu", ("##-@@@-#", "#-@@@-##", "@@-###-@", "@-###-@@"), 4.7, (YELLOW,), (BLACK,), band="eu",
-           countries=("NL",), fonts=DIN_FONTS, weight=0.1),
+           countries=("NL",), fonts=DIN_FONTS, weight=0.1, letters=NL_SERIES_LETTERS),
     Layout("eu-be", "eu", ("#-@@@-###",), 4.7, (WHITE,), (RED,), band="eu", countries=("B",), weight=0.1),
     Layout("eu-pl", "eu", ("@@ #####", "@@@ ####", "@@ ###@@"), 4.7, (WHITE,), (BLACK,), band="eu",
            countries=("PL",), weight=0.1),

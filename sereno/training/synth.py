@@ -32,16 +32,16 @@ MERCOSUR_BR_LETTERS = "ABCDEFGHIJ"
 # The letters of the series Mexico issues to private cars and trucks: no I, O or Q, which look like 1 and 0
 # (NOM-001-SCT-2-2016, as es.wikipedia's "Matrículas automovilísticas de México" sums it up). Nothing is known of
 # the taxi, public-service and motorcycle series: those layouts draw every letter.
-MX_SERIES_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+MX_SERIES_LETTERS = "".join(c for c in LETTERS if c not in "IOQ")
 # European countries that leave letters out of their series, most for looking like digits or other letters (public
 # descriptions of each system): Spain (since 2000) consonants only, without Ñ and Q; France (SIV) no I, O, U; Italy
 # no I, O, Q, U; the UK (since 2001) no I, Q (its Z-less memory tags are not modelled); the Netherlands (since
 # sidecode 4) consonants only, without C, M, Q, W, Y on cars.
-ES_SERIES_LETTERS = "BCDFGHJKLMNPRSTVWXYZ"
-FR_SERIES_LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"
-IT_SERIES_LETTERS = "ABCDEFGHJKLMNPRSTVWXYZ"
-UK_SERIES_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
-NL_SERIES_LETTERS = "BDFGHJKLNPRSTVXZ"
+ES_SERIES_LETTERS = "".join(c for c in LETTERS if c not in "AEIOUQ")
+FR_SERIES_LETTERS = "".join(c for c in LETTERS if c not in "IOU")
+IT_SERIES_LETTERS = "".join(c for c in LETTERS if c not in "IOQU")
+UK_SERIES_LETTERS = "".join(c for c in LETTERS if c not in "IQ")
+NL_SERIES_LETTERS = "".join(c for c in LETTERS if c not in "AEIOUCMQWY")
 FONT_DIRS = (Path("/usr/share/fonts"),)
 
 # Font families by role; each entry is a file name looked up under the font folders.
